@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import S3API
+import Store
+
+public struct ServerConfiguration: Sendable {
+    public var address: String
+    public var port: Int
+    public var dataDirectory: String
+    public var accessKey: String
+    public var secretKey: String
+    public var region: String
+    public var domain: String?
+    public var ephemeral: Bool
+    public var allowAnyCredentials: Bool
+
+    public static let defaultAccessKey = "lockstep"
+    public static let defaultSecretKey = "lockstep-secret-key"
+
+    public init(address: String = "127.0.0.1", port: Int = 9000, dataDirectory: String = ".lockstep", accessKey: String = defaultAccessKey,
+                secretKey: String = defaultSecretKey, region: String = "us-east-1", domain: String? = nil, ephemeral: Bool = false,
+                allowAnyCredentials: Bool = false) {
+        self.address = address; self.port = port; self.dataDirectory = dataDirectory; self.accessKey = accessKey; self.secretKey = secretKey
+        self.region = region; self.domain = domain; self.ephemeral = ephemeral; self.allowAnyCredentials = allowAnyCredentials
+    }
+}
+
+public enum ServerStartError: Error, CustomStringConvertible {
+    case unusableDataDirectory(String, String)
+
+    public var description: String {
+        switch self {
+        case .unusableDataDirectory(let path, let why): return "cannot use data directory \(path): \(why)"
+        }
+    }
+}
+
+/// Runs Lockstep: opens the store, serves S3 on the configured address, stops cleanly on SIGTERM/SIGINT.
+public struct LockstepServer {
+    public var configuration: ServerConfiguration
+    public init(configuration: ServerConfiguration) { self.configuration = configuration }
+
+    public func run() async throws {
+        var logger = Logger(label: "lockstep")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let startedMillis = WallClock().nowMillis()
+        let dataDirectory = configuration.ephemeral ? Self.makeEphemeralDirectory() : configuration.dataDirectory
+        let store: ObjectStore
+        do {
+            store = try ObjectStore(dataDirectory: dataDirectory, logger: logger)
+        } catch {
+            throw ServerStartError.unusableDataDirectory(dataDirectory, "\(error)")
+        }
+        defer {
+            if configuration.ephemeral { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        }
+        let service = S3Service(store: store, configuration: S3ServiceConfiguration(
+            region: configuration.region, domain: configuration.domain,
+            credentials: [configuration.accessKey: configuration.secretKey], allowAnyCredentials: configuration.allowAnyCredentials),
+            logger: logger)
+        let configuration = self.configuration
+        let app = Application(
+            responder: S3Responder(service: service),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.address, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory)
+                // Blobs left by a crash between install and commit; off the start-up path.
+                Task.detached(priority: .background) { _ = try? await store.sweepOrphanBlobs(startedMillis: startedMillis) }
+            },
+            logger: logger)
+        try await app.runService()
+    }
+
+    static func makeEphemeralDirectory() -> String {
+        let path = NSTemporaryDirectory() + "lockstep-" + UUID().uuidString.lowercased()
+        return path
+    }
+}

@@ -1,0 +1,101 @@
+import LockstepCrypto
+import LockstepXML
+import Store
+
+/// `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded.
+struct CopySource {
+    var bucket: String
+    var key: String
+    var versionId: String?
+
+    init(_ header: String) throws {
+        var text = header
+        var versionId: String?
+        if let q = text.range(of: "?versionId=") {
+            versionId = percentDecode(String(text[q.upperBound...]))
+            text = String(text[..<q.lowerBound])
+        }
+        var path = percentDecode(text)
+        if path.hasPrefix("/") { path.removeFirst() }
+        guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
+            throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: header)
+        }
+        bucket = String(path[..<slash])
+        key = String(path[path.index(after: slash)...])
+        try Validation.checkVersionId(versionId)
+        self.versionId = versionId
+    }
+}
+
+extension S3Service {
+    /// Resolves the copy source and checks `x-amz-copy-source-if-*`.
+    func loadCopySource(_ c: S3Context) async throws -> (CopySource, ObjectVersion) {
+        let source = try CopySource(c.header("x-amz-copy-source") ?? "")
+        let version: ObjectVersion
+        do {
+            version = try await store.object(bucket: source.bucket, key: source.key, versionId: source.versionId, withBody: true)
+        } catch StoreError.noSuchBucket {
+            throw S3Error.noSuchBucket(source.bucket)
+        } catch StoreError.isDeleteMarker(_, _, let explicit) where explicit {
+            throw S3Error.invalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
+        }
+        let lastModified = version.lastModifiedMillis / 1000 * 1000
+        if let ifMatch = c.header("x-amz-copy-source-if-match") {
+            if !ConditionalRead.etagList(ifMatch, matches: version.etag) { throw S3Error.preconditionFailed("x-amz-copy-source-If-Match") }
+        } else if let text = c.header("x-amz-copy-source-if-unmodified-since"), let date = S3Time.parseHTTPDate(text), lastModified > date {
+            throw S3Error.preconditionFailed("x-amz-copy-source-If-Unmodified-Since")
+        }
+        if let ifNoneMatch = c.header("x-amz-copy-source-if-none-match") {
+            if ConditionalRead.etagList(ifNoneMatch, matches: version.etag) { throw S3Error.preconditionFailed("x-amz-copy-source-If-None-Match") }
+        } else if let text = c.header("x-amz-copy-source-if-modified-since"), let date = S3Time.parseHTTPDate(text), lastModified <= date {
+            throw S3Error.preconditionFailed("x-amz-copy-source-If-Modified-Since")
+        }
+        return (source, version)
+    }
+
+    func copyObject(_ c: S3Context) async throws -> S3Response {
+        try Validation.checkKey(c.key)
+        guard try await store.bucket(named: c.bucket) != nil else { throw S3Error.noSuchBucket(c.bucket) }
+        let (source, sourceVersion) = try await loadCopySource(c)
+        let metadataDirective = c.header("x-amz-metadata-directive") ?? "COPY"
+        let taggingDirective = c.header("x-amz-tagging-directive") ?? "COPY"
+        guard ["COPY", "REPLACE"].contains(metadataDirective) else {
+            throw S3Error.invalidArgument("Unknown metadata directive.", name: "x-amz-metadata-directive", value: metadataDirective)
+        }
+        guard ["COPY", "REPLACE"].contains(taggingDirective) else {
+            throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: taggingDirective)
+        }
+        let requested = try ObjectHeaders.metadata(from: c)
+        var metadata = sourceVersion.metadata
+        if metadataDirective == "REPLACE" {
+            let tags = metadata.tags
+            metadata = requested
+            metadata.tags = tags
+        } else if c.header("x-amz-storage-class") != nil {
+            metadata.storageClass = requested.storageClass
+        }
+        if taggingDirective == "REPLACE" { metadata.tags = requested.tags }
+        let sameObject = source.bucket == c.bucket && source.key == c.key && (source.versionId == nil || source.versionId == sourceVersion.versionId)
+        if sameObject && metadataDirective != "REPLACE" && c.header("x-amz-storage-class") == nil && taggingDirective != "REPLACE" {
+            throw S3Error.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+        }
+        let precondition = try ObjectHeaders.writePrecondition(c)
+        let algorithm = ChecksumAlgorithm(name: c.header("x-amz-checksum-algorithm") ?? "")
+            ?? (sourceVersion.metadata.checksum?.kind == .fullObject ? sourceVersion.metadata.checksum?.algorithm : nil) ?? .crc64nvme
+        let (body, md5Hex, checksum) = try await copyBody(of: sourceVersion, range: 0..<sourceVersion.size, checksum: algorithm)
+        metadata.checksum = checksum
+        let version = try await store.putObject(bucket: c.bucket, key: c.key,
+                                                NewObject(size: sourceVersion.size, etag: md5Hex, metadata: metadata, body: body),
+                                                precondition: precondition)
+        var x = XMLWriter()
+        x.group("CopyObjectResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            x.element("LastModified", S3Time.iso8601(version.lastModifiedMillis))
+            x.element("ETag", "\"\(version.etag)\"")
+            if let checksum { x.element("Checksum" + checksum.algorithm.rawValue, checksum.value) }
+        }
+        var response = xmlResponse(x)
+        if sourceVersion.versionId != nullVersionId { response.set("x-amz-copy-source-version-id", sourceVersion.versionId) }
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        return response
+    }
+}

@@ -1,0 +1,48 @@
+import LockstepXML
+import Store
+
+extension S3Service {
+    /// POST /?delete: up to 1000 keys; per-key errors in the result, quiet mode reports only errors.
+    func deleteObjects(_ c: S3Context) async throws -> S3Response {
+        guard c.header("content-md5") != nil || c.request.headers.contains(where: { $0.name.canonicalName.hasPrefix("x-amz-checksum-") })
+                || c.header("x-amz-sdk-checksum-algorithm") != nil else {
+            throw S3Error.invalidRequest("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
+        }
+        _ = try await requireBucket(c)
+        let root = try parseXML(try await readXMLBody(c, limit: 2 << 20))
+        guard root.name == "Delete" else { throw S3Error.malformedXML() }
+        let quiet = root.value("Quiet")?.lowercased() == "true"
+        let objects = root.all("Object")
+        guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error.malformedXML() }
+        var x = XMLWriter()
+        x.start("DeleteResult", attributes: [("xmlns", XMLWriter.s3Namespace)])
+        for object in objects {
+            guard let key = object.value("Key") else { throw S3Error.malformedXML() }
+            let versionId = object.value("VersionId").flatMap { $0.isEmpty ? nil : $0 }
+            do {
+                try Validation.checkVersionId(versionId)
+                try Validation.checkKey(key)
+                let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId)
+                if quiet { continue }
+                x.group("Deleted") { x in
+                    x.element("Key", key)
+                    x.optional("VersionId", versionId)
+                    if outcome.deleteMarker {
+                        x.element("DeleteMarker", true)
+                        x.element("DeleteMarkerVersionId", outcome.versionId ?? "")
+                    }
+                }
+            } catch {
+                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0, resource: key) } ?? .internalError()
+                x.group("Error") { x in
+                    x.element("Key", key)
+                    x.optional("VersionId", versionId)
+                    x.element("Code", s3.code)
+                    x.element("Message", s3.message)
+                }
+            }
+        }
+        x.end()
+        return xmlResponse(x)
+    }
+}

@@ -1,0 +1,273 @@
+import LockstepCrypto
+import LockstepXML
+import Store
+
+extension S3Service {
+    func createMultipartUpload(_ c: S3Context) async throws -> S3Response {
+        try Validation.checkKey(c.key)
+        let metadata = try ObjectHeaders.metadata(from: c)
+        let algorithm = try c.header("x-amz-checksum-algorithm").map { name -> ChecksumAlgorithm in
+            guard let a = ChecksumAlgorithm(name: name) else {
+                throw S3Error.invalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            }
+            return a
+        }
+        var kind: StoredChecksum.Kind?
+        if let typeText = c.header("x-amz-checksum-type") {
+            guard let k = StoredChecksum.Kind(rawValue: typeText.uppercased()) else {
+                throw S3Error.invalidRequest("Value for x-amz-checksum-type header is invalid.")
+            }
+            guard algorithm != nil else { throw S3Error.invalidRequest("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.") }
+            kind = k
+        }
+        if let algorithm {
+            let resolved = kind ?? (algorithm == .crc64nvme ? .fullObject : .composite)
+            if resolved == .fullObject && (algorithm == .sha1 || algorithm == .sha256) {
+                throw S3Error.invalidRequest("The FULL_OBJECT checksum type cannot be used with the \(algorithm.rawValue.lowercased()) checksum algorithm.")
+            }
+            if resolved == .composite && algorithm == .crc64nvme {
+                throw S3Error.invalidRequest("The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.")
+            }
+            kind = resolved
+        }
+        let upload = try await store.createUpload(bucket: c.bucket, key: c.key, metadata: metadata, checksumAlgorithm: algorithm, checksumKind: kind)
+        var x = XMLWriter()
+        x.group("InitiateMultipartUploadResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            x.element("Bucket", c.bucket)
+            x.element("Key", c.key)
+            x.element("UploadId", upload.uploadId)
+        }
+        var response = xmlResponse(x)
+        if let algorithm, let kind {
+            response.set("x-amz-checksum-algorithm", algorithm.rawValue)
+            response.set("x-amz-checksum-type", kind.rawValue)
+        }
+        return response
+    }
+
+    func partNumber(_ c: S3Context) throws -> Int {
+        let text = c.query["partNumber"] ?? ""
+        guard let n = Int(text), (1...10000).contains(n) else {
+            throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: text)
+        }
+        return n
+    }
+
+    func uploadPart(_ c: S3Context) async throws -> S3Response {
+        let number = try partNumber(c)
+        let uploadId = c.query["uploadId"] ?? ""
+        let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
+        let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: true, defaultChecksum: upload.checksumAlgorithm ?? .crc64nvme)
+        let ingested = try await ingest(payload)
+        if let expected = upload.checksumAlgorithm, let actual = ingested.digests.checksum?.algorithm, expected != actual {
+            store.blobs.remove(ingested.body.blobIds)
+            throw S3Error.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: \(expected.rawValue.lowercased()), actual checksum Type: \(actual.rawValue.lowercased())")
+        }
+        let blob = try await ensureBlob(ingested.body)
+        let etag = ingested.digests.md5Hex ?? ""
+        try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
+                                part: UploadedPart(partNumber: number, size: ingested.digests.length, etag: etag,
+                                                   lastModifiedMillis: store.clock.nowMillis(), checksum: ingested.digests.checksum, blob: blob))
+        var response = S3Response()
+        response.set("ETag", "\"\(etag)\"")
+        if let checksum = ingested.digests.checksum { response.set(checksum.algorithm.headerName, checksum.value) }
+        return response
+    }
+
+    /// Parts always live in blob files (they become segments of the final object); small inline bodies are written out.
+    func ensureBlob(_ body: StoredBody) async throws -> String {
+        switch body {
+        case .segments(let segments): return segments[0].blob
+        case .inline(let bytes):
+            let writer = try store.blobs.makeWriter()
+            do {
+                try bytes.withUnsafeBytes { try writer.write($0) }
+                try await writer.finish()
+            } catch {
+                writer.discard()
+                throw error
+            }
+            return writer.id
+        }
+    }
+
+    func uploadPartCopy(_ c: S3Context) async throws -> S3Response {
+        let number = try partNumber(c)
+        let uploadId = c.query["uploadId"] ?? ""
+        let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
+        let (_, source) = try await loadCopySource(c)
+        var range: Range<Int64> = 0..<source.size
+        if let rangeText = c.header("x-amz-copy-source-range") {
+            let invalid = S3Error.invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+                                                  name: "x-amz-copy-source-range", value: rangeText)
+            guard rangeText.hasPrefix("bytes="), let dash = rangeText.firstIndex(of: "-"),
+                  let first = Int64(rangeText[rangeText.index(rangeText.startIndex, offsetBy: 6)..<dash]),
+                  let last = Int64(rangeText[rangeText.index(after: dash)...]), first <= last else { throw invalid }
+            guard last < source.size else {
+                throw S3Error("InvalidRange", .rangeNotSatisfiable416, "The requested range is not satisfiable",
+                              details: [("RangeRequested", rangeText), ("ActualObjectSize", String(source.size))])
+            }
+            range = first..<(last + 1)
+        }
+        let (body, md5Hex, checksum) = try await copyBody(of: source, range: range, checksum: upload.checksumAlgorithm ?? .crc64nvme)
+        let blob = try await ensureBlob(body)
+        let now = store.clock.nowMillis()
+        try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
+                                part: UploadedPart(partNumber: number, size: Int64(range.count), etag: md5Hex, lastModifiedMillis: now,
+                                                   checksum: checksum, blob: blob))
+        var x = XMLWriter()
+        x.group("CopyPartResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            x.element("LastModified", S3Time.iso8601(now))
+            x.element("ETag", "\"\(md5Hex)\"")
+            if let checksum { x.element("Checksum" + checksum.algorithm.rawValue, checksum.value) }
+        }
+        var response = xmlResponse(x)
+        if source.versionId != nullVersionId { response.set("x-amz-copy-source-version-id", source.versionId) }
+        return response
+    }
+
+    func completeMultipartUpload(_ c: S3Context) async throws -> S3Response {
+        let uploadId = c.query["uploadId"] ?? ""
+        let precondition = try ObjectHeaders.writePrecondition(c)
+        let root = try parseXML(try await readXMLBody(c))
+        guard root.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML() }
+        let requested = try root.all("Part").map { node -> CompletedPartRequest in
+            guard let numberText = node.value("PartNumber"), let number = Int(numberText), let etag = node.value("ETag") else {
+                throw S3Error.malformedXML()
+            }
+            let checksum = ChecksumAlgorithm.allCases.lazy.compactMap { node.value("Checksum" + $0.rawValue) }.first
+            return CompletedPartRequest(partNumber: number, etag: ObjectHeaders.unquote(etag), checksum: checksum)
+        }
+        guard !requested.isEmpty else { throw S3Error.invalidRequest("You must specify at least one part") }
+        let version = try await store.completeUpload(bucket: c.bucket, key: c.key, uploadId: uploadId, parts: requested,
+                                                     precondition: precondition, finish: MultipartChecksum.combine)
+        var x = XMLWriter()
+        let host = c.header("host") ?? "localhost"
+        x.group("CompleteMultipartUploadResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            x.element("Location", "http://\(host)/\(c.bucket)/\(urlEncodeForListing(c.key))")
+            x.element("Bucket", c.bucket)
+            x.element("Key", c.key)
+            x.element("ETag", "\"\(version.etag)\"")
+            if let checksum = version.metadata.checksum {
+                x.element("Checksum" + checksum.algorithm.rawValue, checksum.value)
+                x.element("ChecksumType", checksum.kind.rawValue)
+            }
+        }
+        var response = xmlResponse(x)
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        return response
+    }
+
+    func abortMultipartUpload(_ c: S3Context) async throws -> S3Response {
+        try await store.abortUpload(bucket: c.bucket, key: c.key, uploadId: c.query["uploadId"] ?? "")
+        return S3Response(status: .noContent)
+    }
+
+    func listParts(_ c: S3Context) async throws -> S3Response {
+        let uploadId = c.query["uploadId"] ?? ""
+        let maxParts = try parseMaxKeys(c, "max-parts")
+        let marker = Int(c.query["part-number-marker"] ?? "0") ?? 0
+        let (upload, parts, truncated) = try await store.listParts(bucket: c.bucket, key: c.key, uploadId: uploadId, afterPart: marker, maxParts: maxParts)
+        var x = XMLWriter()
+        x.group("ListPartsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            x.element("Bucket", c.bucket)
+            x.element("Key", c.key)
+            x.element("UploadId", uploadId)
+            x.element("PartNumberMarker", marker)
+            x.element("NextPartNumberMarker", parts.last?.partNumber ?? marker)
+            x.element("MaxParts", maxParts)
+            x.element("IsTruncated", truncated)
+            for part in parts {
+                x.group("Part") { x in
+                    x.element("PartNumber", part.partNumber)
+                    x.element("LastModified", S3Time.iso8601(part.lastModifiedMillis))
+                    x.element("ETag", "\"\(part.etag)\"")
+                    if let checksum = part.checksum, upload.checksumAlgorithm != nil { x.element("Checksum" + checksum.algorithm.rawValue, checksum.value) }
+                    x.element("Size", Int(part.size))
+                }
+            }
+            Owner.write(&x, element: "Initiator")
+            Owner.write(&x)
+            x.element("StorageClass", upload.metadata.storageClass)
+            if let algorithm = upload.checksumAlgorithm, let kind = upload.checksumKind {
+                x.element("ChecksumAlgorithm", algorithm.rawValue)
+                x.element("ChecksumType", kind.rawValue)
+            }
+        }
+        return xmlResponse(x)
+    }
+
+    func listMultipartUploads(_ c: S3Context) async throws -> S3Response {
+        let maxUploads = try parseMaxKeys(c, "max-uploads")
+        let encode = try encoder(c)
+        let prefix = c.query["prefix"] ?? ""
+        let delimiter = c.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let keyMarker = c.query["key-marker"].flatMap { $0.isEmpty ? nil : $0 }
+        let uploadIdMarker = c.query["upload-id-marker"].flatMap { $0.isEmpty ? nil : $0 }
+        let listing = try await store.listUploads(bucket: c.bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
+                                                  uploadIdMarker: keyMarker == nil ? nil : uploadIdMarker, maxUploads: maxUploads)
+        var x = XMLWriter()
+        x.group("ListMultipartUploadsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            x.element("Bucket", c.bucket)
+            x.element("KeyMarker", encode(keyMarker ?? ""))
+            x.element("UploadIdMarker", uploadIdMarker ?? "")
+            if listing.isTruncated, let last = listing.uploads.last {
+                x.element("NextKeyMarker", encode(last.key))
+                x.element("NextUploadIdMarker", last.uploadId)
+            }
+            x.element("Prefix", encode(prefix))
+            if let delimiter { x.element("Delimiter", encode(delimiter)) }
+            x.element("MaxUploads", maxUploads)
+            if c.query["encoding-type"] != nil { x.element("EncodingType", "url") }
+            x.element("IsTruncated", listing.isTruncated)
+            for upload in listing.uploads {
+                x.group("Upload") { x in
+                    x.element("Key", encode(upload.key))
+                    x.element("UploadId", upload.uploadId)
+                    Owner.write(&x, element: "Initiator")
+                    Owner.write(&x)
+                    x.element("StorageClass", upload.metadata.storageClass)
+                    x.element("Initiated", S3Time.iso8601(upload.initiatedMillis))
+                    if let algorithm = upload.checksumAlgorithm { x.element("ChecksumAlgorithm", algorithm.rawValue) }
+                }
+            }
+            for commonPrefix in listing.commonPrefixes {
+                x.group("CommonPrefixes") { x in x.element("Prefix", encode(commonPrefix)) }
+            }
+        }
+        return xmlResponse(x)
+    }
+}
+
+/// The checksum of a completed multipart object, from its parts' checksums.
+enum MultipartChecksum {
+    @Sendable static func combine(_ upload: MultipartUpload, _ parts: [UploadedPart]) throws -> StoredChecksum? {
+        let algorithm = upload.checksumAlgorithm ?? .crc64nvme
+        let kind = upload.checksumKind ?? .fullObject
+        let raw = parts.compactMap { part -> [UInt8]? in
+            guard let checksum = part.checksum, checksum.algorithm == algorithm else { return nil }
+            return Base64.decode(checksum.value)
+        }
+        guard raw.count == parts.count else { return nil }
+        switch kind {
+        case .composite:
+            let value = ChecksumComputer.base64(algorithm, raw.flatMap { $0 }) + "-\(parts.count)"
+            return StoredChecksum(algorithm: algorithm, value: value, kind: .composite)
+        case .fullObject:
+            func bigEndian(_ bytes: [UInt8]) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+            var combined = bigEndian(raw[0])
+            for (part, bytes) in zip(parts.dropFirst(), raw.dropFirst()) {
+                let next = bigEndian(bytes)
+                switch algorithm {
+                case .crc32: combined = UInt64(CRCCombine.crc32(UInt32(combined), UInt32(next), secondLength: part.size, polynomial: .ieee))
+                case .crc32c: combined = UInt64(CRCCombine.crc32(UInt32(combined), UInt32(next), secondLength: part.size, polynomial: .castagnoli))
+                case .crc64nvme: combined = CRCCombine.crc64nvme(combined, next, secondLength: part.size)
+                case .sha1, .sha256: return nil
+                }
+            }
+            let width = algorithm.digestLength
+            let bytes = (0..<width).map { UInt8(truncatingIfNeeded: combined >> UInt64(8 * (width - 1 - $0))) }
+            return StoredChecksum(algorithm: algorithm, value: Base64.encode(bytes), kind: .fullObject)
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import HTTPTypes
+import LockstepCrypto
+import LockstepXML
+import NIOCore
+import Store
+
+extension S3Service {
+    func putObject(_ c: S3Context) async throws -> S3Response {
+        try Validation.checkKey(c.key)
+        var metadata = try ObjectHeaders.metadata(from: c)
+        let precondition = try ObjectHeaders.writePrecondition(c)
+        // Fail fast before reading the body; the commit re-checks atomically.
+        try await store.checkPrecondition(bucket: c.bucket, key: c.key, precondition)
+        let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: true, defaultChecksum: .crc64nvme)
+        let ingested = try await ingest(payload)
+        metadata.checksum = ingested.digests.checksum
+        let version = try await store.putObject(bucket: c.bucket, key: c.key,
+                                                NewObject(size: ingested.digests.length, etag: ingested.digests.md5Hex ?? "", metadata: metadata,
+                                                          body: ingested.body),
+                                                precondition: precondition)
+        var response = S3Response()
+        response.set("ETag", "\"\(version.etag)\"")
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
+        return response
+    }
+
+    func getObject(_ c: S3Context, head: Bool) async throws -> S3Response {
+        let versionId = c.query["versionId"]
+        try Validation.checkVersionId(versionId)
+        let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: !head || c.query.has("partNumber"))
+        var response = S3Response()
+        ObjectHeaders.apply(version, to: &response, overrides: head ? nil : c.query)
+        response.set("Accept-Ranges", "bytes")
+        if let notModified = try ConditionalRead.evaluate(c, version: version) {
+            var r = S3Response(status: notModified)
+            r.set("ETag", "\"\(version.etag)\"")
+            r.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
+            if version.versionId != nullVersionId { r.set("x-amz-version-id", version.versionId) }
+            return r
+        }
+        var range: Range<Int64> = 0..<version.size
+        var partial = false
+        if let partText = c.query["partNumber"] {
+            guard let part = Int(partText), (1...10000).contains(part) else {
+                throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: partText)
+            }
+            if let count = version.partsCount, case .segments(let segments)? = version.body {
+                guard part <= count else { throw S3Error.invalidPartNumber(part, count) }
+                let start = segments.prefix(part - 1).reduce(0) { $0 + $1.size }
+                range = start..<(start + segments[part - 1].size)
+                partial = true
+                response.set("x-amz-mp-parts-count", String(count))
+            } else if part != 1 {
+                throw S3Error.invalidPartNumber(part, 1)
+            }
+        } else if let rangeHeader = c.header("range"), let requested = try ByteRange.parse(rangeHeader, size: version.size) {
+            range = requested
+            partial = true
+        }
+        if partial {
+            response.status = .partialContent
+            response.set("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(version.size)")
+        } else if c.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
+            // A whole-object checksum only describes the whole object: never sent with a partial body.
+            ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
+        }
+        response.set("Content-Length", String(range.count))
+        if head || range.isEmpty {
+            response.body = .empty
+            return response
+        }
+        let blobs = store.blobs
+        let body = version.body ?? .inline([])
+        let bodyRange = range
+        response.body = .stream(length: Int64(range.count)) { writer in
+            let reader = ObjectBodyReader(blobs: blobs, body: body, range: bodyRange)
+            while let chunk = try reader.next() { try await writer.write(chunk) }
+        }
+        return response
+    }
+
+    func deleteObject(_ c: S3Context) async throws -> S3Response {
+        let versionId = c.query["versionId"]
+        try Validation.checkVersionId(versionId)
+        let outcome = try await store.deleteObject(bucket: c.bucket, key: c.key, versionId: versionId)
+        var response = S3Response(status: .noContent)
+        if outcome.deleteMarker { response.set("x-amz-delete-marker", "true") }
+        response.set("x-amz-version-id", outcome.versionId)
+        return response
+    }
+
+    func putObjectTagging(_ c: S3Context) async throws -> S3Response {
+        let versionId = c.query["versionId"]
+        try Validation.checkVersionId(versionId)
+        let tags = try Validation.parseTagging(try await readXMLBody(c), maxTags: 10)
+        let version = try await store.setTags(bucket: c.bucket, key: c.key, versionId: versionId, tags: tags)
+        var response = S3Response()
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        return response
+    }
+
+    func getObjectTagging(_ c: S3Context) async throws -> S3Response {
+        let versionId = c.query["versionId"]
+        try Validation.checkVersionId(versionId)
+        let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: false)
+        var response = xmlResponse(taggingDocument(version.metadata.tags))
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        return response
+    }
+
+    func deleteObjectTagging(_ c: S3Context) async throws -> S3Response {
+        let versionId = c.query["versionId"]
+        try Validation.checkVersionId(versionId)
+        let version = try await store.setTags(bucket: c.bucket, key: c.key, versionId: versionId, tags: [])
+        var response = S3Response(status: .noContent)
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        return response
+    }
+
+    func getObjectAttributes(_ c: S3Context) async throws -> S3Response {
+        let versionId = c.query["versionId"]
+        try Validation.checkVersionId(versionId)
+        let requested = Set((c.header("x-amz-object-attributes") ?? "").split(separator: ",").map { $0.strippingSpaces() })
+        let known: Set<String> = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+        guard !requested.isEmpty, requested.isSubset(of: known) else {
+            throw S3Error.invalidArgument("Invalid attribute name specified.", name: "x-amz-object-attributes")
+        }
+        let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: true)
+        let maxParts = Int(c.header("x-amz-max-parts") ?? "") ?? 1000
+        let marker = Int(c.header("x-amz-part-number-marker") ?? "") ?? 0
+        var x = XMLWriter()
+        x.group("GetObjectAttributesResponse", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
+            if requested.contains("ETag") { x.element("ETag", version.etag) }
+            if requested.contains("Checksum"), let checksum = version.metadata.checksum {
+                x.group("Checksum") { x in
+                    x.element("Checksum" + checksum.algorithm.rawValue, checksum.value)
+                    x.element("ChecksumType", checksum.kind.rawValue)
+                }
+            }
+            if requested.contains("ObjectParts"), let count = version.partsCount, case .segments(let segments)? = version.body {
+                let after = segments.filter { ($0.partNumber ?? 0) > marker }
+                let page = after.prefix(maxParts)
+                x.group("ObjectParts") { x in
+                    x.element("TotalPartsCount", count)
+                    x.element("PartNumberMarker", marker)
+                    x.element("NextPartNumberMarker", page.last?.partNumber ?? marker)
+                    x.element("MaxParts", maxParts)
+                    x.element("IsTruncated", after.count > page.count)
+                    for segment in page {
+                        x.group("Part") { x in
+                            x.element("PartNumber", segment.partNumber ?? 0)
+                            x.element("Size", Int(segment.size))
+                            if let checksum = segment.checksum { x.element("Checksum" + checksum.algorithm.rawValue, checksum.value) }
+                        }
+                    }
+                }
+            }
+            if requested.contains("StorageClass") { x.element("StorageClass", version.metadata.storageClass) }
+            if requested.contains("ObjectSize") { x.element("ObjectSize", Int(version.size)) }
+        }
+        var response = xmlResponse(x)
+        response.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        return response
+    }
+}
+
+extension S3Error {
+    static func invalidPartNumber(_ requested: Int, _ count: Int) -> S3Error {
+        S3Error("InvalidPartNumber", .rangeNotSatisfiable416, "The requested partnumber is not satisfiable",
+                details: [("PartNumberRequested", String(requested)), ("ActualPartCount", String(count))])
+    }
+}
+
+/// `Range: bytes=…` as S3 reads it: one range; a syntactically invalid header is ignored (whole object).
+enum ByteRange {
+    static func parse(_ header: String, size: Int64) throws -> Range<Int64>? {
+        let text = header.strippingSpaces()
+        guard text.hasPrefix("bytes=") else { return nil }
+        let spec = text.dropFirst(6)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
+        let unsatisfiable = S3Error("InvalidRange", .rangeNotSatisfiable416, "The requested range is not satisfiable",
+                                    details: [("RangeRequested", text), ("ActualObjectSize", String(size))])
+        if first.isEmpty {
+            guard let suffix = Int64(last), suffix >= 0 else { return nil }
+            guard suffix > 0, size > 0 else { throw unsatisfiable }
+            return max(0, size - suffix)..<size
+        }
+        guard let start = Int64(first), start >= 0 else { return nil }
+        let end: Int64
+        if last.isEmpty {
+            end = size - 1
+        } else {
+            guard let e = Int64(last), e >= start else { return nil }
+            end = min(e, size - 1)
+        }
+        guard start < size else { throw unsatisfiable }
+        return start..<(end + 1)
+    }
+}
+
+/// GET/HEAD conditional headers with S3's precedence (RFC 7232): If-Match, then If-Unmodified-Since, then If-None-Match,
+/// then If-Modified-Since.
+enum ConditionalRead {
+    /// Returns the status to answer instead of the object (304), or throws 412.
+    static func evaluate(_ c: S3Context, version: ObjectVersion) throws -> HTTPResponse.Status? {
+        let lastModifiedSeconds = version.lastModifiedMillis / 1000 * 1000
+        if let ifMatch = c.header("if-match") {
+            if !etagList(ifMatch, matches: version.etag) { throw S3Error.preconditionFailed("If-Match") }
+        } else if let text = c.header("if-unmodified-since"), let date = S3Time.parseHTTPDate(text), lastModifiedSeconds > date {
+            throw S3Error.preconditionFailed("If-Unmodified-Since")
+        }
+        if let ifNoneMatch = c.header("if-none-match") {
+            if etagList(ifNoneMatch, matches: version.etag) { return .notModified }
+        } else if let text = c.header("if-modified-since"), let date = S3Time.parseHTTPDate(text), lastModifiedSeconds <= date {
+            return .notModified
+        }
+        return nil
+    }
+
+    static func etagList(_ header: String, matches etag: String) -> Bool {
+        header.split(separator: ",").contains { item in
+            let value = ObjectHeaders.unquote(String(item))
+            return value == "*" || value == etag
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import HTTPTypes
+import LockstepCrypto
+import Store
+
+/// Request headers that become stored object metadata, and stored metadata turned back into response headers.
+enum ObjectHeaders {
+    static func metadata(from c: S3Context) throws -> ObjectMetadata {
+        var metadata = ObjectMetadata()
+        metadata.contentType = c.header("content-type")
+        metadata.contentEncoding = c.header("content-encoding").flatMap(stripAWSChunked)
+        metadata.contentDisposition = c.header("content-disposition")
+        metadata.contentLanguage = c.header("content-language")
+        metadata.cacheControl = c.header("cache-control")
+        metadata.expires = c.header("expires")
+        var userBytes = 0
+        for field in c.request.headers {
+            let name = field.name.canonicalName
+            guard name.hasPrefix("x-amz-meta-") else { continue }
+            let short = String(name.dropFirst("x-amz-meta-".count))
+            userBytes += short.utf8.count + field.value.utf8.count
+            metadata.userMetadata.append(Tag(key: short, value: field.value))
+        }
+        if userBytes > Validation.maxUserMetadataBytes {
+            throw S3Error("MetadataTooLarge", .badRequest, "Your metadata headers exceed the maximum allowed metadata size.",
+                          details: [("Size", String(userBytes)), ("MaxSizeAllowed", String(Validation.maxUserMetadataBytes))])
+        }
+        if let storageClass = c.header("x-amz-storage-class") {
+            guard Validation.storageClasses.contains(storageClass) else {
+                throw S3Error("InvalidStorageClass", .badRequest, "The storage class you specified is not valid", details: [("StorageClassRequested", storageClass)])
+            }
+            metadata.storageClass = storageClass
+        }
+        if let tagging = c.header("x-amz-tagging") { metadata.tags = try Validation.parseTaggingHeader(tagging) }
+        try checkEncryptionHeaders(c)
+        return metadata
+    }
+
+    /// `aws-chunked` is transfer framing, not part of the stored Content-Encoding.
+    static func stripAWSChunked(_ value: String) -> String? {
+        let parts = value.split(separator: ",").map { $0.strippingSpaces() }.filter { $0 != "aws-chunked" && !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: ",")
+    }
+
+    /// Server-side encryption arrives with its own issue; until then, say so clearly instead of storing plaintext under a claim.
+    static func checkEncryptionHeaders(_ c: S3Context) throws {
+        if let sse = c.header("x-amz-server-side-encryption") {
+            guard sse == "AES256" || sse == "aws:kms" || sse == "aws:kms:dsse" else {
+                throw S3Error.invalidArgument("The encryption method specified is not supported", name: "x-amz-server-side-encryption", value: sse)
+            }
+            if sse != "AES256" { throw S3Error.notImplemented("Lockstep does not implement SSE-KMS yet.") }
+        }
+        if c.header("x-amz-server-side-encryption-customer-algorithm") != nil {
+            throw S3Error.notImplemented("Lockstep does not implement SSE-C yet.")
+        }
+    }
+
+    /// The write precondition of PutObject / CompleteMultipartUpload.
+    static func writePrecondition(_ c: S3Context) throws -> WritePrecondition {
+        if let ifMatch = c.header("if-match") {
+            return .etagMatches(unquote(ifMatch))
+        }
+        if let ifNoneMatch = c.header("if-none-match") {
+            guard ifNoneMatch.strippingSpaces() == "*" else {
+                throw S3Error.notImplemented("A header you provided implies functionality that is not implemented")
+            }
+            return .absent
+        }
+        return .none
+    }
+
+    static func unquote(_ etag: String) -> String {
+        var s = etag.strippingSpaces()
+        if s.hasPrefix("W/") { s = String(s.dropFirst(2)) }
+        if s.count >= 2 && s.hasPrefix("\"") && s.hasSuffix("\"") { s = String(s.dropFirst().dropLast()) }
+        return s
+    }
+
+    /// Content headers, user metadata, tag count, storage class and version of a stored object.
+    static func apply(_ version: ObjectVersion, to response: inout S3Response, overrides: QueryParameters?) {
+        let m = version.metadata
+        response.set("Content-Type", overrides?["response-content-type"] ?? m.contentType ?? "binary/octet-stream")
+        response.set("Content-Encoding", overrides?["response-content-encoding"] ?? m.contentEncoding)
+        response.set("Content-Disposition", overrides?["response-content-disposition"] ?? m.contentDisposition)
+        response.set("Content-Language", overrides?["response-content-language"] ?? m.contentLanguage)
+        response.set("Cache-Control", overrides?["response-cache-control"] ?? m.cacheControl)
+        response.set("Expires", overrides?["response-expires"] ?? m.expires)
+        response.set("ETag", "\"\(version.etag)\"")
+        response.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
+        for pair in m.userMetadata { response.set("x-amz-meta-" + pair.key, pair.value) }
+        if !m.tags.isEmpty { response.set("x-amz-tagging-count", String(m.tags.count)) }
+        if m.storageClass != "STANDARD" { response.set("x-amz-storage-class", m.storageClass) }
+        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+    }
+
+    static func applyChecksum(_ checksum: StoredChecksum?, to response: inout S3Response) {
+        guard let checksum else { return }
+        response.set(checksum.algorithm.headerName, checksum.value)
+        response.set("x-amz-checksum-type", checksum.kind.rawValue)
+    }
+}

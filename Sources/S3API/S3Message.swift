@@ -1,0 +1,84 @@
+import HTTPTypes
+import NIOCore
+
+/// A request body as it arrives from the connection (never collected whole).
+public final class BodyStream: @unchecked Sendable {
+    private let nextChunk: () async throws -> ByteBuffer?
+
+    public init(_ next: @escaping () async throws -> ByteBuffer?) { nextChunk = next }
+
+    public func next() async throws -> ByteBuffer? { try await nextChunk() }
+
+    public static var empty: BodyStream { BodyStream { nil } }
+
+    /// A body of known bytes, delivered in chunks of `chunkSize` (tests use small chunks to exercise framing).
+    public static func bytes(_ bytes: [UInt8], chunkSize: Int = 64 * 1024) -> BodyStream {
+        var offset = 0
+        return BodyStream {
+            guard offset < bytes.count else { return nil }
+            let end = min(bytes.count, offset + max(1, chunkSize))
+            defer { offset = end }
+            return ByteBuffer(bytes: bytes[offset..<end])
+        }
+    }
+}
+
+/// The protocol-level view of one HTTP request: raw path and query exactly as received.
+public struct S3Request: Sendable {
+    public var method: HTTPRequest.Method
+    public var rawPath: String
+    public var rawQuery: String
+    public var headers: HTTPFields
+    public var body: BodyStream
+    public var remoteAddress: String?
+
+    public init(method: HTTPRequest.Method, target: String, headers: HTTPFields, body: BodyStream = .empty, remoteAddress: String? = nil) {
+        self.method = method
+        if let q = target.firstIndex(of: "?") {
+            rawPath = String(target[..<q])
+            rawQuery = String(target[target.index(after: q)...])
+        } else {
+            rawPath = target
+            rawQuery = ""
+        }
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    public func header(_ name: String) -> String? {
+        guard let field = HTTPField.Name(name) else { return nil }
+        return headers[field]
+    }
+}
+
+public protocol ResponseBodyWriter: Sendable {
+    func write(_ buffer: ByteBuffer) async throws
+}
+
+public enum S3ResponseBody: Sendable {
+    case empty
+    case bytes(ByteBuffer)
+    /// A streamed body of exactly `length` bytes.
+    case stream(length: Int64, @Sendable (any ResponseBodyWriter) async throws -> Void)
+}
+
+public struct S3Response: Sendable {
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+    public var body: S3ResponseBody
+
+    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: S3ResponseBody = .empty) {
+        self.status = status; self.headers = headers; self.body = body
+    }
+
+    public mutating func set(_ name: String, _ value: String?) {
+        guard let value, let field = HTTPField.Name(name) else { return }
+        headers[field] = value
+    }
+
+    public func header(_ name: String) -> String? {
+        guard let field = HTTPField.Name(name) else { return nil }
+        return headers[field]
+    }
+}

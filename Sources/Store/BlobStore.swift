@@ -1,0 +1,176 @@
+import Foundation
+import LockstepCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Immutable body files under `blobs/<2 hex>/<id>`, named by random ids (never by object key, so no key can reach
+/// outside the data dir). Bodies are written to `tmp/`, fsynced, renamed into place and the directory fsynced before
+/// the metadata transaction that makes them visible.
+public final class BlobStore: @unchecked Sendable {
+    public let root: String
+    let blobsDir: String
+    let tmpDir: String
+    private let knownDirs = NSLock()
+    private var createdDirs = Set<String>()
+
+    public init(dataDirectory: String) throws {
+        root = dataDirectory
+        blobsDir = dataDirectory + "/blobs"
+        tmpDir = dataDirectory + "/tmp"
+        for dir in [blobsDir, tmpDir] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        // Anything left in tmp/ was never acknowledged.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] {
+            unlink(tmpDir + "/" + name)
+        }
+    }
+
+    public static func newId() -> String { secureRandomBytes(16).hexString }
+
+    public func path(for id: String) -> String { "\(blobsDir)/\(id.prefix(2))/\(id)" }
+
+    public func makeWriter() throws -> BlobWriter {
+        let id = BlobStore.newId()
+        let tmpPath = "\(tmpDir)/\(id)"
+        let fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.io("cannot create \(tmpPath): \(String(cString: strerror(errno)))") }
+        return BlobWriter(store: self, id: id, fd: fd, tmpPath: tmpPath)
+    }
+
+    /// Moves a finished temp file into place durably.
+    func install(id: String, tmpPath: String) throws {
+        let dir = "\(blobsDir)/\(id.prefix(2))"
+        try ensureDirectory(dir)
+        guard rename(tmpPath, path(for: id)) == 0 else { throw StoreError.io("rename failed: \(String(cString: strerror(errno)))") }
+        try fsyncDirectory(dir)
+    }
+
+    private func ensureDirectory(_ dir: String) throws {
+        knownDirs.lock()
+        let known = createdDirs.contains(dir)
+        knownDirs.unlock()
+        if known { return }
+        if mkdir(dir, 0o700) == 0 {
+            try fsyncDirectory(blobsDir)
+        } else if errno != EEXIST {
+            throw StoreError.io("mkdir \(dir): \(String(cString: strerror(errno)))")
+        }
+        knownDirs.lock()
+        createdDirs.insert(dir)
+        knownDirs.unlock()
+    }
+
+    func fsyncDirectory(_ dir: String) throws {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("open \(dir): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw StoreError.io("fsync \(dir): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Removes blob files no longer referenced by any committed version or part.
+    public func remove(_ ids: [String]) {
+        for id in ids { unlink(path(for: id)) }
+    }
+
+    public func openReader(id: String) throws -> BlobReader {
+        let fd = open(path(for: id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("blob \(id) is missing: \(String(cString: strerror(errno)))") }
+        return BlobReader(fd: fd)
+    }
+
+    /// Every blob id on disk (for the orphan sweep after a crash).
+    func allBlobIds() -> [(id: String, modified: Int64)] {
+        var out: [(String, Int64)] = []
+        for sub in (try? FileManager.default.contentsOfDirectory(atPath: blobsDir)) ?? [] {
+            let dir = blobsDir + "/" + sub
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+                var st = stat()
+                if stat(dir + "/" + name, &st) == 0 {
+                    out.append((name, Int64(st.st_mtim.tv_sec) * 1000))
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Streams one body into a temp file; `finish()` makes it durable and installs it.
+public final class BlobWriter: @unchecked Sendable {
+    public let id: String
+    public private(set) var size: Int64 = 0
+    private let store: BlobStore
+    private var fd: Int32
+    private let tmpPath: String
+
+    init(store: BlobStore, id: String, fd: Int32, tmpPath: String) {
+        self.store = store; self.id = id; self.fd = fd; self.tmpPath = tmpPath
+    }
+
+    deinit { discard() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io("write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+        size += Int64(bytes.count)
+    }
+
+    /// fsync the file, rename it into `blobs/`, fsync the directory. Runs off the caller's thread: fsync can block.
+    public func finish() async throws {
+        let fd = self.fd
+        let store = self.store, id = self.id, tmpPath = self.tmpPath
+        try await runBlocking {
+            guard fsync(fd) == 0 else { throw StoreError.io("fsync failed: \(String(cString: strerror(errno)))") }
+            close(fd)
+            try store.install(id: id, tmpPath: tmpPath)
+        }
+        self.fd = -1
+    }
+
+    /// Drops an unfinished body.
+    public func discard() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+            unlink(tmpPath)
+        }
+    }
+}
+
+/// Positional reads from one blob file.
+public final class BlobReader: @unchecked Sendable {
+    private let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+
+    /// Reads up to `count` bytes at `offset` into `buffer`; returns the number read (0 at end of file).
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        while true {
+            let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io("read failed: \(String(cString: strerror(errno)))")
+            }
+            return n
+        }
+    }
+}
+
+private let blockingQueue = DispatchQueue(label: "lockstep.blocking-io", attributes: .concurrent)
+
+/// Runs a blocking system call (fsync) on a dispatch thread instead of a Swift concurrency worker.
+public func runBlocking<T>(_ body: @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        blockingQueue.async {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+    }
+}

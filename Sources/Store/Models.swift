@@ -1,0 +1,161 @@
+import Foundation
+import LockstepCrypto
+
+public enum VersioningState: String, Sendable, Codable {
+    case unversioned = ""
+    case enabled = "Enabled"
+    case suspended = "Suspended"
+}
+
+public struct Tag: Sendable, Codable, Equatable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) { self.key = key; self.value = value }
+}
+
+/// Per-bucket settings kept as one JSON document; later capabilities (encryption, lifecycle, logging) add fields.
+public struct BucketConfiguration: Sendable, Codable, Equatable {
+    public var tags: [Tag]?
+    public init(tags: [Tag]? = nil) { self.tags = tags }
+}
+
+public struct Bucket: Sendable, Equatable {
+    public var name: String
+    public var createdMillis: Int64
+    public var region: String
+    public var versioning: VersioningState
+    public var configuration: BucketConfiguration
+}
+
+/// The literal version id of objects written while versioning was never enabled or is suspended.
+public let nullVersionId = "null"
+
+/// A stored checksum of a whole object (or of a part).
+public struct StoredChecksum: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable { case fullObject = "FULL_OBJECT", composite = "COMPOSITE" }
+    public var algorithm: ChecksumAlgorithm
+    public var value: String            // base64; composite values carry "-N"
+    public var kind: Kind
+    public init(algorithm: ChecksumAlgorithm, value: String, kind: Kind = .fullObject) {
+        self.algorithm = algorithm; self.value = value; self.kind = kind
+    }
+}
+
+/// Headers and metadata stored with an object version and returned on GET/HEAD.
+public struct ObjectMetadata: Sendable, Codable, Equatable {
+    public var contentType: String?
+    public var contentEncoding: String?
+    public var contentDisposition: String?
+    public var contentLanguage: String?
+    public var cacheControl: String?
+    public var expires: String?
+    /// `x-amz-meta-*` pairs, names lower-cased without the prefix, in request order.
+    public var userMetadata: [Tag]
+    public var tags: [Tag]
+    public var storageClass: String
+    public var checksum: StoredChecksum?
+    public init(contentType: String? = nil, contentEncoding: String? = nil, contentDisposition: String? = nil, contentLanguage: String? = nil,
+                cacheControl: String? = nil, expires: String? = nil, userMetadata: [Tag] = [], tags: [Tag] = [],
+                storageClass: String = "STANDARD", checksum: StoredChecksum? = nil) {
+        self.contentType = contentType; self.contentEncoding = contentEncoding; self.contentDisposition = contentDisposition
+        self.contentLanguage = contentLanguage; self.cacheControl = cacheControl; self.expires = expires
+        self.userMetadata = userMetadata; self.tags = tags; self.storageClass = storageClass; self.checksum = checksum
+    }
+}
+
+/// One contiguous piece of an object body held in a blob file (a simple object has one; a multipart object one per part).
+public struct BodySegment: Sendable, Codable, Equatable {
+    public var blob: String
+    public var size: Int64
+    /// Multipart objects remember each part so `?partNumber=` and GetObjectAttributes can answer.
+    public var partNumber: Int?
+    public var etag: String?
+    public var checksum: StoredChecksum?
+
+    public init(blob: String, size: Int64, partNumber: Int? = nil, etag: String? = nil, checksum: StoredChecksum? = nil) {
+        self.blob = blob; self.size = size; self.partNumber = partNumber; self.etag = etag; self.checksum = checksum
+    }
+}
+
+/// Where a version's bytes are: small bodies live inside the index row, larger ones in immutable blob files.
+public enum StoredBody: Sendable, Equatable {
+    case inline([UInt8])
+    case segments([BodySegment])
+
+    public var blobIds: [String] {
+        if case .segments(let s) = self { return s.map(\.blob) }
+        return []
+    }
+}
+
+public struct ObjectVersion: Sendable, Equatable {
+    public var bucket: String
+    public var key: String
+    public var versionId: String
+    public var sequence: Int64
+    public var isLatest: Bool
+    public var isDeleteMarker: Bool
+    public var size: Int64
+    /// The ETag without quotes, e.g. `9b2cf535f27731c974343645a3985328` or `…-3` for multipart.
+    public var etag: String
+    public var lastModifiedMillis: Int64
+    public var metadata: ObjectMetadata
+    /// Loaded only when a body is about to be read (listings skip it).
+    public var body: StoredBody?
+
+    public var partsCount: Int? {
+        if case .segments(let s)? = body, s.first?.partNumber != nil { return s.count }
+        return nil
+    }
+}
+
+/// What a conditional write requires of the key's current version, decided inside the committing transaction.
+public enum WritePrecondition: Sendable, Equatable {
+    case none
+    /// `If-None-Match: *`: no current object (a delete marker as the latest version counts as absent).
+    case absent
+    /// `If-Match: "etag"`: the current object has this ETag (unquoted).
+    case etagMatches(String)
+}
+
+public enum StoreError: Error, Equatable, Sendable {
+    case noSuchBucket
+    case bucketAlreadyOwnedByYou
+    case bucketNotEmpty
+    case noSuchKey
+    case noSuchVersion
+    /// The addressed (or latest) version is a delete marker.
+    case isDeleteMarker(versionId: String, lastModifiedMillis: Int64, explicitVersion: Bool)
+    case preconditionFailed
+    case noSuchUpload
+    case invalidPart(Int)
+    case invalidPartOrder
+    case entityTooSmall
+    case conditionalRequestConflict
+    case io(String)
+}
+
+public struct MultipartUpload: Sendable, Equatable {
+    public var uploadId: String
+    public var bucket: String
+    public var key: String
+    public var initiatedMillis: Int64
+    public var metadata: ObjectMetadata
+    /// Algorithm named at CreateMultipartUpload (`x-amz-checksum-algorithm`) and its type.
+    public var checksumAlgorithm: ChecksumAlgorithm?
+    public var checksumKind: StoredChecksum.Kind?
+}
+
+public struct UploadedPart: Sendable, Equatable {
+    public var partNumber: Int
+    public var size: Int64
+    public var etag: String
+    public var lastModifiedMillis: Int64
+    public var checksum: StoredChecksum?
+    public var blob: String
+
+    public init(partNumber: Int, size: Int64, etag: String, lastModifiedMillis: Int64, checksum: StoredChecksum?, blob: String) {
+        self.partNumber = partNumber; self.size = size; self.etag = etag; self.lastModifiedMillis = lastModifiedMillis
+        self.checksum = checksum; self.blob = blob
+    }
+}

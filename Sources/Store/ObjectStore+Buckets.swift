@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+extension ObjectStore {
+    /// Creates a bucket; `.bucketAlreadyOwnedByYou` when it exists (there is one account).
+    public func createBucket(name: String, region: String) async throws {
+        let now = clock.nowMillis()
+        try await db.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [name]) != nil {
+                throw StoreError.bucketAlreadyOwnedByYou
+            }
+            try db.execute(sql: "INSERT INTO buckets(name, created_ms, region) VALUES (?, ?, ?)", arguments: [name, now, region])
+        }
+    }
+
+    public func bucket(named name: String) async throws -> Bucket? {
+        try await db.read { db in try Self.fetchBucket(db, name) }
+    }
+
+    static func fetchBucket(_ db: Database, _ name: String) throws -> Bucket? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT name, created_ms, region, versioning, config FROM buckets WHERE name = ?",
+                                         arguments: [name]) else { return nil }
+        let config: String = row[4]
+        return Bucket(name: row[0], createdMillis: row[1], region: row[2],
+                      versioning: VersioningState(rawValue: row[3]) ?? .unversioned,
+                      configuration: (try? decodeJSON(BucketConfiguration.self, config)) ?? BucketConfiguration())
+    }
+
+    static func requireBucket(_ db: Database, _ name: String) throws -> Bucket {
+        guard let bucket = try fetchBucket(db, name) else { throw StoreError.noSuchBucket }
+        return bucket
+    }
+
+    /// Buckets in name order, after `startAfter`, at most `limit` (+1 to tell truncation).
+    public func listBuckets(prefix: String?, startAfter: String?, limit: Int) async throws -> [Bucket] {
+        try await db.read { db in
+            var sql = "SELECT name FROM buckets WHERE 1"
+            var arguments: StatementArguments = []
+            if let prefix, !prefix.isEmpty {
+                sql += " AND substr(name, 1, ?) = ?"
+                _ = arguments.append(contentsOf: [prefix.count, prefix])
+            }
+            if let startAfter {
+                sql += " AND name > ?"
+                _ = arguments.append(contentsOf: [startAfter])
+            }
+            sql += " ORDER BY name LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try String.fetchAll(db, sql: sql, arguments: arguments).compactMap { try Self.fetchBucket(db, $0) }
+        }
+    }
+
+    /// Deletes an empty bucket. Versions and delete markers make it non-empty; unfinished uploads are discarded.
+    public func deleteBucket(name: String) async throws {
+        let blobIds: [String] = try await db.write { db in
+            _ = try Self.requireBucket(db, name)
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
+                throw StoreError.bucketNotEmpty
+            }
+            let ids = try String.fetchAll(db, sql: "SELECT p.blob FROM parts p JOIN uploads u USING (upload_id) WHERE u.bucket = ?",
+                                          arguments: [name])
+            try db.execute(sql: "DELETE FROM uploads WHERE bucket = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM buckets WHERE name = ?", arguments: [name])
+            return ids
+        }
+        blobs.remove(blobIds)
+    }
+
+    /// Read-modify-write of a bucket's configuration document.
+    public func updateBucketConfiguration(name: String, _ change: @escaping @Sendable (inout BucketConfiguration) -> Void) async throws {
+        try await db.write { db in
+            var bucket = try Self.requireBucket(db, name)
+            change(&bucket.configuration)
+            try db.execute(sql: "UPDATE buckets SET config = ? WHERE name = ?", arguments: [encodeJSON(bucket.configuration), name])
+        }
+    }
+
+    public func setVersioning(bucket name: String, _ state: VersioningState) async throws {
+        try await db.write { db in
+            _ = try Self.requireBucket(db, name)
+            try db.execute(sql: "UPDATE buckets SET versioning = ? WHERE name = ?", arguments: [state.rawValue, name])
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import GRDB
+
+/// A new version to commit: everything but the identifiers the store assigns.
+public struct NewObject: Sendable {
+    public var size: Int64
+    public var etag: String
+    public var metadata: ObjectMetadata
+    public var body: StoredBody
+    public init(size: Int64, etag: String, metadata: ObjectMetadata, body: StoredBody) {
+        self.size = size; self.etag = etag; self.metadata = metadata; self.body = body
+    }
+}
+
+public struct DeleteOutcome: Sendable, Equatable {
+    /// The version id the response reports (`x-amz-version-id`), if any.
+    public var versionId: String?
+    /// True when a delete marker was created or the deleted version was a marker (`x-amz-delete-marker: true`).
+    public var deleteMarker: Bool
+}
+
+extension ObjectStore {
+    // MARK: Reading
+
+    static let versionColumns = "seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, meta"
+
+    static func decodeVersion(_ row: Row, withBody: Bool) throws -> ObjectVersion {
+        let keyData: Data = row["key"]
+        var version = ObjectVersion(
+            bucket: row["bucket"], key: String(decoding: keyData, as: UTF8.self), versionId: row["version_id"],
+            sequence: row["seq"], isLatest: row["is_latest"], isDeleteMarker: row["is_delete_marker"], size: row["size"],
+            etag: row["etag"], lastModifiedMillis: row["last_modified_ms"],
+            metadata: try decodeJSON(ObjectMetadata.self, row["meta"]), body: nil)
+        if withBody {
+            if let inline: Data = row["body"] {
+                version.body = .inline(Array(inline))
+            } else if let segments: String = row["segments"] {
+                version.body = .segments(try decodeJSON([BodySegment].self, segments))
+            } else {
+                version.body = .inline([])
+            }
+        }
+        return version
+    }
+
+    static func fetchVersion(_ db: Database, bucket: String, key: String, versionId: String?, withBody: Bool) throws -> ObjectVersion? {
+        let columns = versionColumns + (withBody ? ", body, segments" : "")
+        let row: Row?
+        if let versionId {
+            row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+                                   arguments: [bucket, key.keyData, versionId])
+        } else {
+            row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1",
+                                   arguments: [bucket, key.keyData])
+        }
+        return try row.map { try decodeVersion($0, withBody: withBody) }
+    }
+
+    /// The current (or the given) version of a key. Delete markers are reported as `.isDeleteMarker`.
+    public func object(bucket: String, key: String, versionId: String? = nil, withBody: Bool = true) async throws -> ObjectVersion {
+        try await db.read { db in
+            _ = try Self.requireBucket(db, bucket)
+            guard let version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
+                throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
+            }
+            if version.isDeleteMarker {
+                throw StoreError.isDeleteMarker(versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
+                                                explicitVersion: versionId != nil)
+            }
+            return version
+        }
+    }
+
+    /// Cheap check used before streaming a conditional write's body (the commit re-checks atomically).
+    public func checkPrecondition(bucket: String, key: String, _ precondition: WritePrecondition) async throws {
+        guard precondition != .none else { return }
+        try await db.read { db in
+            _ = try Self.requireBucket(db, bucket)
+            try Self.evaluate(precondition, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
+        }
+    }
+
+    static func evaluate(_ precondition: WritePrecondition, current: ObjectVersion?) throws {
+        let live = current.flatMap { $0.isDeleteMarker ? nil : $0 }
+        switch precondition {
+        case .none: return
+        case .absent:
+            if live != nil { throw StoreError.preconditionFailed }
+        case .etagMatches(let etag):
+            guard let live else { throw StoreError.noSuchKey }
+            if live.etag != etag { throw StoreError.preconditionFailed }
+        }
+    }
+
+    // MARK: Writing
+
+    /// Makes `object` the current version of `key`, checking `precondition` in the same transaction.
+    /// Blob files named by `object.body` are owned by the store from here on (removed if the commit fails).
+    @discardableResult
+    public func putObject(bucket: String, key: String, _ object: NewObject, precondition: WritePrecondition = .none) async throws -> ObjectVersion {
+        let now = clock.nowMillis()
+        do {
+            let (version, released) = try await db.write { db -> (ObjectVersion, [String]) in
+                let bucketInfo = try Self.requireBucket(db, bucket)
+                let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
+                try Self.evaluate(precondition, current: current)
+                return try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now,
+                                              isDeleteMarker: false, object: object)
+            }
+            blobs.remove(released)
+            return version
+        } catch {
+            blobs.remove(object.body.blobIds)
+            throw error
+        }
+    }
+
+    /// Inserts a version (or delete marker) as the latest; returns it and the blob ids freed by a replaced null version.
+    func insertVersion(_ db: Database, bucket: Bucket, key: String, current: ObjectVersion?, now: Int64, isDeleteMarker: Bool,
+                       object: NewObject?) throws -> (ObjectVersion, [String]) {
+        var released: [String] = []
+        let sequence = nextSequence()
+        let versionId = bucket.versioning == .enabled ? newVersionId(sequence: sequence) : nullVersionId
+        if let current {
+            try db.execute(sql: "UPDATE versions SET is_latest = 0 WHERE seq = ?", arguments: [current.sequence])
+        }
+        if versionId == nullVersionId {
+            // A new null version replaces the old one wherever it sits in the history.
+            if let old = try Row.fetchOne(db, sql: "SELECT seq, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'",
+                                          arguments: [bucket.name, key.keyData]) {
+                if let segments: String = old["segments"] { released += try decodeJSON([BodySegment].self, segments).map(\.blob) }
+                try db.execute(sql: "DELETE FROM versions WHERE seq = ?", arguments: [old["seq"] as Int64])
+            }
+        }
+        let metadata = object?.metadata ?? ObjectMetadata()
+        var inline: Data?
+        var segments: String?
+        switch object?.body {
+        case .inline(let bytes)?: inline = Data(bytes)
+        case .segments(let s)?: segments = encodeJSON(s)
+        case nil: break
+        }
+        try db.execute(sql: """
+            INSERT INTO versions(seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms,
+                                 storage_class, checksum_algorithm, meta, body, segments)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [sequence, bucket.name, key.keyData, versionId, isDeleteMarker, object?.size ?? 0, object?.etag ?? "",
+                             now, metadata.storageClass, metadata.checksum?.algorithm.rawValue, encodeJSON(metadata), inline, segments])
+        let version = ObjectVersion(bucket: bucket.name, key: key, versionId: versionId, sequence: sequence, isLatest: true,
+                                    isDeleteMarker: isDeleteMarker, size: object?.size ?? 0, etag: object?.etag ?? "",
+                                    lastModifiedMillis: now, metadata: metadata, body: object?.body)
+        return (version, released)
+    }
+
+    /// DeleteObject. Without a version id: removes the null version (unversioned), or adds a delete marker
+    /// (Enabled; Suspended adds a null marker). With one: removes exactly that version and promotes the next newest.
+    public func deleteObject(bucket: String, key: String, versionId: String?) async throws -> DeleteOutcome {
+        let now = clock.nowMillis()
+        let (outcome, released) = try await db.write { db -> (DeleteOutcome, [String]) in
+            let bucketInfo = try Self.requireBucket(db, bucket)
+            if let versionId {
+                guard let target = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+                                                    arguments: [bucket, key.keyData, versionId]) else {
+                    return (DeleteOutcome(versionId: versionId, deleteMarker: false), [])
+                }
+                let released = try Self.removeVersionRow(db, target, bucket: bucket, key: key)
+                return (DeleteOutcome(versionId: versionId, deleteMarker: target["is_delete_marker"]), released)
+            }
+            let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
+            switch bucketInfo.versioning {
+            case .unversioned:
+                guard let current else { return (DeleteOutcome(versionId: nil, deleteMarker: false), []) }
+                let row = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE seq = ?",
+                                           arguments: [current.sequence])!
+                return (DeleteOutcome(versionId: nil, deleteMarker: false), try Self.removeVersionRow(db, row, bucket: bucket, key: key))
+            case .enabled, .suspended:
+                let (marker, released) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now,
+                                                                isDeleteMarker: true, object: nil)
+                return (DeleteOutcome(versionId: marker.versionId, deleteMarker: true), released)
+            }
+        }
+        blobs.remove(released)
+        return outcome
+    }
+
+    /// Deletes one version row; if it was the latest, the newest remaining version becomes latest.
+    static func removeVersionRow(_ db: Database, _ row: Row, bucket: String, key: String) throws -> [String] {
+        let seq: Int64 = row["seq"]
+        var released: [String] = []
+        if let segments: String = row["segments"] { released = try decodeJSON([BodySegment].self, segments).map(\.blob) }
+        try db.execute(sql: "DELETE FROM versions WHERE seq = ?", arguments: [seq])
+        if row["is_latest"] as Bool {
+            try db.execute(sql: """
+                UPDATE versions SET is_latest = 1 WHERE seq = (SELECT max(seq) FROM versions WHERE bucket = ? AND key = ?)
+                """, arguments: [bucket, key.keyData])
+        }
+        return released
+    }
+
+    /// Replaces the tag set of the current (or given) version.
+    public func setTags(bucket: String, key: String, versionId: String?, tags: [Tag]) async throws -> ObjectVersion {
+        try await db.write { db in
+            _ = try Self.requireBucket(db, bucket)
+            guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: false) else {
+                throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
+            }
+            if version.isDeleteMarker {
+                throw StoreError.isDeleteMarker(versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
+                                                explicitVersion: versionId != nil)
+            }
+            version.metadata.tags = tags
+            try db.execute(sql: "UPDATE versions SET meta = ? WHERE seq = ?", arguments: [encodeJSON(version.metadata), version.sequence])
+            return version
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+import LockstepCrypto
+import Logging
+
+/// Time source for every timestamp the store writes; tests and the admin API can move it.
+public protocol StoreClock: Sendable {
+    func nowMillis() -> Int64
+}
+
+public struct WallClock: StoreClock {
+    public init() {}
+    public func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// The durable object store: a SQLite index (WAL, synchronous=FULL) plus immutable blob files.
+/// Every object row is a version; unversioned buckets hold the `null` version.
+public final class ObjectStore: @unchecked Sendable {
+    /// Bodies up to this size are kept inside the index row: one fsync (the WAL commit) makes them durable.
+    public static let inlineLimit = 64 * 1024
+
+    public let blobs: BlobStore
+    public let clock: any StoreClock
+    let db: DatabasePool
+    let logger: Logger
+    private let sequenceLock = NSLock()
+    private var lastSequence: Int64 = 0
+
+    public init(dataDirectory: String, clock: any StoreClock = WallClock(), logger: Logger = Logger(label: "lockstep.store")) throws {
+        self.clock = clock
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        blobs = try BlobStore(dataDirectory: dataDirectory)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        db = try DatabasePool(path: dataDirectory + "/meta.sqlite", configuration: configuration)
+        // DatabasePool sets synchronous=NORMAL when it enables WAL; an acknowledged write must survive power loss.
+        try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        try Schema.migrator.migrate(db)
+        lastSequence = try db.read { try Int64.fetchOne($0, sql: "SELECT max(seq) FROM versions") ?? 0 }
+    }
+
+    /// Deletes blob files that no committed row references (left by a crash between install and commit).
+    /// Only files older than `startedMillis` are considered, so uploads in flight are never touched.
+    public func sweepOrphanBlobs(startedMillis: Int64) async throws -> Int {
+        let onDisk = blobs.allBlobIds().filter { $0.modified < startedMillis }
+        guard !onDisk.isEmpty else { return 0 }
+        let referenced: Set<String> = try await db.read { db in
+            var ids = Set<String>()
+            let segmentRows = try Row.fetchCursor(db, sql: "SELECT segments FROM versions WHERE segments IS NOT NULL")
+            while let row = try segmentRows.next() {
+                let text: String = row[0]
+                for segment in (try? JSONDecoder().decode([BodySegment].self, from: Data(text.utf8))) ?? [] { ids.insert(segment.blob) }
+            }
+            for id in try String.fetchAll(db, sql: "SELECT blob FROM parts") { ids.insert(id) }
+            return ids
+        }
+        let orphans = onDisk.map(\.id).filter { !referenced.contains($0) }
+        blobs.remove(orphans)
+        if !orphans.isEmpty { logger.info("removed \(orphans.count) orphaned blob file(s)") }
+        return orphans.count
+    }
+
+    func nextSequence() -> Int64 {
+        sequenceLock.lock()
+        defer { sequenceLock.unlock() }
+        lastSequence += 1
+        return lastSequence
+    }
+
+    /// Opaque, URL-safe, unique: the creation sequence followed by random bytes, base64url (32 characters).
+    func newVersionId(sequence: Int64) -> String {
+        var bytes = withUnsafeBytes(of: UInt64(sequence).bigEndian) { Array($0) }
+        bytes += secureRandomBytes(16)
+        return Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// `null` or a 32-character base64url id as this store issues them.
+    public static func isWellFormedVersionId(_ id: String) -> Bool {
+        if id == nullVersionId { return true }
+        guard id.utf8.count == 32 else { return false }
+        return id.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+        }
+    }
+}
+
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE buckets (
+                    name TEXT PRIMARY KEY,
+                    created_ms INTEGER NOT NULL,
+                    region TEXT NOT NULL,
+                    versioning TEXT NOT NULL DEFAULT '',
+                    config TEXT NOT NULL DEFAULT '{}'
+                ) WITHOUT ROWID;
+
+                -- One row per object version (delete markers included). key is a BLOB so that ordering and range
+                -- bounds are plain byte comparisons (S3 lists in UTF-8 byte order).
+                CREATE TABLE versions (
+                    seq INTEGER PRIMARY KEY,
+                    bucket TEXT NOT NULL,
+                    key BLOB NOT NULL,
+                    version_id TEXT NOT NULL,
+                    is_latest INTEGER NOT NULL,
+                    is_delete_marker INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    etag TEXT NOT NULL,
+                    last_modified_ms INTEGER NOT NULL,
+                    storage_class TEXT NOT NULL,
+                    checksum_algorithm TEXT,
+                    meta TEXT NOT NULL,
+                    body BLOB,
+                    segments TEXT
+                );
+                CREATE UNIQUE INDEX versions_by_id ON versions(bucket, key, version_id);
+                CREATE UNIQUE INDEX latest_by_key ON versions(bucket, key) WHERE is_latest = 1;
+                -- Covering indexes: a listing page is a range scan that never touches the table rows.
+                CREATE INDEX current_objects ON versions(bucket, key, size, etag, last_modified_ms, storage_class, checksum_algorithm)
+                    WHERE is_latest = 1 AND is_delete_marker = 0;
+                CREATE INDEX versions_by_key ON versions(bucket, key, seq DESC, version_id, is_latest, is_delete_marker, size, etag,
+                    last_modified_ms, storage_class, checksum_algorithm);
+
+                CREATE TABLE uploads (
+                    upload_id TEXT PRIMARY KEY,
+                    bucket TEXT NOT NULL,
+                    key BLOB NOT NULL,
+                    initiated_ms INTEGER NOT NULL,
+                    meta TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX uploads_by_key ON uploads(bucket, key, initiated_ms, upload_id);
+
+                CREATE TABLE parts (
+                    upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
+                    part_number INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    etag TEXT NOT NULL,
+                    last_modified_ms INTEGER NOT NULL,
+                    checksum TEXT,
+                    blob TEXT NOT NULL,
+                    PRIMARY KEY (upload_id, part_number)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}
+
+// MARK: - Row helpers
+
+extension String {
+    var keyData: Data { Data(utf8) }
+}
+
+let jsonEncoder: JSONEncoder = {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return e
+}()
+
+func encodeJSON<T: Encodable>(_ value: T) -> String {
+    String(decoding: (try? jsonEncoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+}
+
+func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    try JSONDecoder().decode(type, from: Data(text.utf8))
+}

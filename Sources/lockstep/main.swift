@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import LockstepServer
+
+@main
+struct Lockstep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lockstep",
+        abstract: "A local, S3-compatible object store for Terraform state, tests and learning.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the S3 API.")
+
+    @Option(help: "Address to listen on (env LOCKSTEP_ADDRESS).") var address: String?
+    @Option(help: "Port to listen on; 0 picks a free port (env LOCKSTEP_PORT).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Data directory (env LOCKSTEP_DATA_DIR, default ./.lockstep).") var dataDir: String?
+    @Option(name: .customLong("access-key"), help: "Access key id (env LOCKSTEP_ACCESS_KEY).") var accessKey: String?
+    @Option(name: .customLong("secret-key"), help: "Secret access key (env LOCKSTEP_SECRET_KEY).") var secretKey: String?
+    @Option(help: "Region reported for buckets (env LOCKSTEP_REGION).") var region: String?
+    @Option(help: "Base domain for virtual-hosted addressing, BUCKET.<domain> (env LOCKSTEP_DOMAIN).") var domain: String?
+    @Flag(help: "Use a temporary data directory, removed on exit.") var ephemeral = false
+    @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        var configuration = ServerConfiguration()
+        configuration.address = address ?? env["LOCKSTEP_ADDRESS"] ?? configuration.address
+        if let port {
+            configuration.port = port
+        } else if let text = env["LOCKSTEP_PORT"] {
+            guard let value = Int(text), (0...65535).contains(value) else { Self.exit(withError: ValidationError("LOCKSTEP_PORT must be a port number")) }
+            configuration.port = value
+        }
+        configuration.dataDirectory = dataDir ?? env["LOCKSTEP_DATA_DIR"] ?? configuration.dataDirectory
+        configuration.accessKey = accessKey ?? env["LOCKSTEP_ACCESS_KEY"] ?? configuration.accessKey
+        configuration.secretKey = secretKey ?? env["LOCKSTEP_SECRET_KEY"] ?? configuration.secretKey
+        configuration.region = region ?? env["LOCKSTEP_REGION"] ?? configuration.region
+        configuration.domain = domain ?? env["LOCKSTEP_DOMAIN"]
+        configuration.ephemeral = ephemeral
+        configuration.allowAnyCredentials = allowAnyCredentials
+        do {
+            try await LockstepServer(configuration: configuration).run()
+        } catch let error as ServerStartError {
+            FileHandle.standardError.write(Data("lockstep: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+}
