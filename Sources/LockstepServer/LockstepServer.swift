@@ -51,7 +51,7 @@ public struct LockstepServer {
         do {
             store = try ObjectStore(dataDirectory: dataDirectory, logger: logger)
         } catch {
-            throw ServerStartError.unusableDataDirectory(dataDirectory, "\(error)")
+            throw ServerStartError.unusableDataDirectory(dataDirectory, Self.describe(error))
         }
         defer {
             if configuration.ephemeral { try? FileManager.default.removeItem(atPath: dataDirectory) }
@@ -73,6 +73,16 @@ public struct LockstepServer {
             },
             logger: logger)
         try await app.runService()
+    }
+
+    /// A one-line reason: the POSIX error behind a Foundation error when there is one.
+    static func describe(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? any Error).map({ $0 as NSError }), underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return "\(error)"
     }
 
     static func makeEphemeralDirectory() -> String {

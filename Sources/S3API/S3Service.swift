@@ -188,7 +188,7 @@ extension S3Error {
                            details: [("RequestTime", requestTime), ("ServerTime", serverTime), ("MaxAllowedSkewMilliseconds", "900000")])
         case .expired(let expiresAt, let serverTime):
             self = S3Error("AccessDenied", .forbidden, "Request has expired", details: [("Expires", expiresAt), ("ServerTime", serverTime)])
-        case .notYetValid: self = .accessDenied("Request is not valid yet")
+        case .notYetValid: self = .accessDenied("Request is not yet valid")
         case .invalidContentSHA256:
             self = .invalidArgument("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
                                     name: "x-amz-content-sha256")

@@ -50,6 +50,7 @@ public final class AWSChunkedDecoder {
     private var previousSignature: String
     private var previousDataChunkSize: Int?
     private var trailerSignature: String?
+    private var sawLeadingEmptyTrailerLine = false
 
     /// Trailer headers with lower-cased names, e.g. ("x-amz-checksum-crc32", "ShexVg=="); the trailer signature
     /// line is not included.
@@ -88,8 +89,9 @@ public final class AWSChunkedDecoder {
                 state = .done
             case .trailer:
                 // Some clients end the body right after the last trailer line, or even without its CRLF.
+                if line.last == 0x0D { line.removeLast() }
                 if !line.isEmpty {
-                    if line.last == 0x0D { line.removeLast() }
+                    guard !line.contains(0x0D) else { throw AWSChunkedError.malformedChunk("stray CR in line") }
                     try trailerLine(line)
                     line = []
                 }
@@ -179,8 +181,6 @@ public final class AWSChunkedDecoder {
             break
         }
     }
-
-    private var sawLeadingEmptyTrailerLine = false
 
     /// "hex-size[;name=value]*"
     private func chunkHeader(_ l: [UInt8]) throws {

@@ -30,8 +30,6 @@ struct AuthorizationHeader {
     var signedHeaders: [String]
     var signature: String
 
-    private static let malformedPrefix = "The authorization header is malformed; "
-
     static func parse(_ value: String) throws(SigV4Error) -> AuthorizationHeader {
         let trimmed = value.drop { $0 == " " || $0 == "\t" }
         let scheme = trimmed.prefix { $0 != " " && $0 != "\t" && $0 != "," }
@@ -43,28 +41,28 @@ struct AuthorizationHeader {
         var fields: [String: String] = [:]
         for component in trimmed.dropFirst(scheme.count).split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {
             guard let eq = component.firstIndex(of: "=") else {
-                throw .authorizationHeaderMalformed(malformedPrefix + "the authorization component \"\(component)\" is malformed.")
+                throw .authorizationHeaderMalformed("the authorization component \"\(component)\" is malformed.")
             }
             let key = String(component[..<eq])
             guard fields[key] == nil else {
-                throw .authorizationHeaderMalformed(malformedPrefix + "the authorization component \"\(key)\" is repeated.")
+                throw .authorizationHeaderMalformed("the authorization component \"\(key)\" is repeated.")
             }
             fields[key] = String(component[component.index(after: eq)...])
         }
         for key in ["Credential", "SignedHeaders", "Signature"] where fields[key] == nil {
-            throw .authorizationHeaderMalformed(malformedPrefix + "missing the \(key) component.")
+            throw .authorizationHeaderMalformed("missing the \(key) component.")
         }
         let credential: Credential
         do { credential = try Credential.parse(fields["Credential"]!) } catch {
-            throw .authorizationHeaderMalformed(malformedPrefix + error.message)
+            throw .authorizationHeaderMalformed(error.message)
         }
         let signedHeaders = parseSignedHeaders(fields["SignedHeaders"]!)
         guard !signedHeaders.isEmpty else {
-            throw .authorizationHeaderMalformed(malformedPrefix + "the SignedHeaders component is empty.")
+            throw .authorizationHeaderMalformed("the SignedHeaders component is empty.")
         }
         let signature = fields["Signature"]!
         guard !signature.isEmpty else {
-            throw .authorizationHeaderMalformed(malformedPrefix + "the Signature component is empty.")
+            throw .authorizationHeaderMalformed("the Signature component is empty.")
         }
         return AuthorizationHeader(credential: credential, signedHeaders: signedHeaders, signature: signature)
     }

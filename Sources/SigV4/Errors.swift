@@ -4,7 +4,7 @@ public enum SigV4Error: Error, Equatable, Sendable {
     case missingAuthentication
     /// Another scheme, e.g. SigV2 ("AWS") or SigV4a; the associated value names it.
     case unsupportedAlgorithm(String)
-    /// S3: AuthorizationHeaderMalformed (400).
+    /// S3: AuthorizationHeaderMalformed (400). The reason, to follow AWS's "The authorization header is malformed; ".
     case authorizationHeaderMalformed(String)
     /// S3: AuthorizationQueryParametersError (400).
     case authorizationQueryParametersError(String)
@@ -16,7 +16,7 @@ public enum SigV4Error: Error, Equatable, Sendable {
     case requestTimeTooSkewed(requestTime: String, serverTime: String)
     /// Presigned URL past its expiry (S3: AccessDenied "Request has expired"); both ISO 8601.
     case expired(expiresAt: String, serverTime: String)
-    /// Presigned URL dated in the future beyond the allowed skew (S3: AccessDenied "Request is not valid yet").
+    /// Presigned URL dated in the future beyond the allowed skew (S3: AccessDenied "Request is not yet valid").
     case notYetValid
     /// `x-amz-content-sha256` is neither a hex SHA-256 nor a known keyword (S3: InvalidArgument, 400).
     case invalidContentSHA256

@@ -24,7 +24,8 @@ public struct SigV4Verifier: Sendable {
     /// clients may omit `x-amz-content-sha256`; when it is nil there, an empty body is assumed.
     public func verify(_ request: SignableRequest, now: Date, bodySHA256Hex: String? = nil) throws(SigV4Error) -> VerifiedRequest {
         let query = parseRawQuery(request.rawQuery)
-        let authorization = request.header("authorization")
+        // An empty Authorization header counts as none, as some clients send one for anonymous requests.
+        let authorization = request.header("authorization").flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
         let presigned = query.contains { $0.decodedName == "X-Amz-Algorithm" }
         if authorization != nil && presigned {
             throw .authorizationHeaderMalformed("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
@@ -47,7 +48,7 @@ public struct SigV4Verifier: Sendable {
                               now: Date, bodySHA256Hex: String?) throws(SigV4Error) -> VerifiedRequest {
         let auth = try AuthorizationHeader.parse(authorization)
         guard auth.signedHeaders.contains("host") else {
-            throw .authorizationHeaderMalformed("The authorization header is malformed; the host header must be signed.")
+            throw .authorizationHeaderMalformed("the host header must be signed.")
         }
         // X-Amz-Date wins over Date; the string to sign always uses the basic ISO 8601 form.
         let requestTime: String, amzDate: String
@@ -62,8 +63,7 @@ public struct SigV4Verifier: Sendable {
             throw .missingDate
         }
         guard auth.credential.date == amzDate.prefix(8) else {
-            throw .authorizationHeaderMalformed("The authorization header is malformed; Invalid credential date. "
-                + "Date is not the same as X-Amz-Date.")
+            throw .authorizationHeaderMalformed("Invalid credential date. Date is not the same as X-Amz-Date.")
         }
         let serverSeconds = AmzDate.seconds(now)
         guard abs(serverSeconds - seconds) <= Int64(maxClockSkewSeconds) else {

@@ -3,6 +3,29 @@ import Foundation
 import LockstepServer
 
 @main
+enum Main {
+    /// Parses by hand so that every usage error exits with code 2 and one line, never a stack trace.
+    static func main() async {
+        do {
+            var command = try Lockstep.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = Lockstep.exitCode(for: error)
+            if code == .success {
+                print(Lockstep.fullMessage(for: error))
+                exit(0)
+            }
+            let message = Lockstep.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("lockstep: \(message)\n".utf8))
+            exit(2)
+        }
+    }
+}
+
 struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
@@ -35,7 +58,7 @@ struct Serve: AsyncParsableCommand {
         if let port {
             configuration.port = port
         } else if let text = env["LOCKSTEP_PORT"] {
-            guard let value = Int(text), (0...65535).contains(value) else { Self.exit(withError: ValidationError("LOCKSTEP_PORT must be a port number")) }
+            guard let value = Int(text), (0...65535).contains(value) else { throw ValidationError("LOCKSTEP_PORT must be a port number") }
             configuration.port = value
         }
         configuration.dataDirectory = dataDir ?? env["LOCKSTEP_DATA_DIR"] ?? configuration.dataDirectory
