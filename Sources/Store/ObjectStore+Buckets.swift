@@ -5,7 +5,7 @@ extension ObjectStore {
     /// Creates a bucket; `.bucketAlreadyOwnedByYou` when it exists (there is one account).
     public func createBucket(name: String, region: String) async throws {
         let now = clock.nowMillis()
-        try await db.write { db in
+        try await writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [name]) != nil {
                 throw StoreError.bucketAlreadyOwnedByYou
             }
@@ -52,7 +52,7 @@ extension ObjectStore {
 
     /// Deletes an empty bucket. Versions and delete markers make it non-empty; unfinished uploads are discarded.
     public func deleteBucket(name: String) async throws {
-        let blobIds: [String] = try await db.write { db in
+        let blobIds: [String] = try await writer.write { db in
             _ = try Self.requireBucket(db, name)
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
                 throw StoreError.bucketNotEmpty
@@ -68,7 +68,7 @@ extension ObjectStore {
 
     /// Read-modify-write of a bucket's configuration document.
     public func updateBucketConfiguration(name: String, _ change: @escaping @Sendable (inout BucketConfiguration) -> Void) async throws {
-        try await db.write { db in
+        try await writer.write { db in
             var bucket = try Self.requireBucket(db, name)
             change(&bucket.configuration)
             try db.execute(sql: "UPDATE buckets SET config = ? WHERE name = ?", arguments: [encodeJSON(bucket.configuration), name])
@@ -76,7 +76,7 @@ extension ObjectStore {
     }
 
     public func setVersioning(bucket name: String, _ state: VersioningState) async throws {
-        try await db.write { db in
+        try await writer.write { db in
             _ = try Self.requireBucket(db, name)
             try db.execute(sql: "UPDATE buckets SET versioning = ? WHERE name = ?", arguments: [state.rawValue, name])
         }

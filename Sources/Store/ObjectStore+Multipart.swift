@@ -32,7 +32,7 @@ extension ObjectStore {
         let now = clock.nowMillis()
         let uploadId = Base64.encode(secureRandomBytes(33)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         let record = UploadRecord(metadata: metadata, checksumAlgorithm: checksumAlgorithm, checksumKind: checksumKind)
-        try await db.write { db in
+        try await writer.write { db in
             _ = try Self.requireBucket(db, bucket)
             try db.execute(sql: "INSERT INTO uploads(upload_id, bucket, key, initiated_ms, meta) VALUES (?, ?, ?, ?, ?)",
                            arguments: [uploadId, bucket, key.keyData, now, encodeJSON(record)])
@@ -63,7 +63,7 @@ extension ObjectStore {
     /// Records a part (its blob is already durable). A re-uploaded part number replaces the old one.
     public func putPart(bucket: String, key: String, uploadId: String, part: UploadedPart) async throws {
         do {
-            let released: [String] = try await db.write { db in
+            let released: [String] = try await writer.write { db in
                 _ = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
                 let old = try String.fetchAll(db, sql: "SELECT blob FROM parts WHERE upload_id = ? AND part_number = ?",
                                               arguments: [uploadId, part.partNumber])
@@ -98,7 +98,7 @@ extension ObjectStore {
     }
 
     public func abortUpload(bucket: String, key: String, uploadId: String) async throws {
-        let released: [String] = try await db.write { db in
+        let released: [String] = try await writer.write { db in
             _ = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
             let ids = try String.fetchAll(db, sql: "SELECT blob FROM parts WHERE upload_id = ?", arguments: [uploadId])
             try db.execute(sql: "DELETE FROM uploads WHERE upload_id = ?", arguments: [uploadId])
@@ -113,7 +113,7 @@ extension ObjectStore {
                                precondition: WritePrecondition,
                                finish: @escaping @Sendable (MultipartUpload, [UploadedPart]) throws -> StoredChecksum?) async throws -> ObjectVersion {
         let now = clock.nowMillis()
-        let (version, released) = try await db.write { db -> (ObjectVersion, [String]) in
+        let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
             let upload = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
             let bucketInfo = try Self.requireBucket(db, bucket)
             let stored = try Row.fetchAll(db, sql: "SELECT part_number, size, etag, last_modified_ms, checksum, blob FROM parts WHERE upload_id = ? ORDER BY part_number",

@@ -100,7 +100,7 @@ extension ObjectStore {
     public func putObject(bucket: String, key: String, _ object: NewObject, precondition: WritePrecondition = .none) async throws -> ObjectVersion {
         let now = clock.nowMillis()
         do {
-            let (version, released) = try await db.write { db -> (ObjectVersion, [String]) in
+            let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
                 let bucketInfo = try Self.requireBucket(db, bucket)
                 let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
                 try Self.evaluate(precondition, current: current)
@@ -156,7 +156,7 @@ extension ObjectStore {
     /// (Enabled; Suspended adds a null marker). With one: removes exactly that version and promotes the next newest.
     public func deleteObject(bucket: String, key: String, versionId: String?) async throws -> DeleteOutcome {
         let now = clock.nowMillis()
-        let (outcome, released) = try await db.write { db -> (DeleteOutcome, [String]) in
+        let (outcome, released) = try await writer.write { db -> (DeleteOutcome, [String]) in
             let bucketInfo = try Self.requireBucket(db, bucket)
             if let versionId {
                 guard let target = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
@@ -199,7 +199,7 @@ extension ObjectStore {
 
     /// Replaces the tag set of the current (or given) version.
     public func setTags(bucket: String, key: String, versionId: String?, tags: [Tag]) async throws -> ObjectVersion {
-        try await db.write { db in
+        try await writer.write { db in
             _ = try Self.requireBucket(db, bucket)
             guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: false) else {
                 throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion

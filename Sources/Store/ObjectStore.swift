@@ -22,6 +22,8 @@ public final class ObjectStore: @unchecked Sendable {
     public let blobs: BlobStore
     public let clock: any StoreClock
     let db: DatabasePool
+    /// Every write goes through group commit (one fsync per batch of concurrent writers).
+    let writer: GroupCommitter
     let logger: Logger
     private let sequenceLock = NSLock()
     private var lastSequence: Int64 = 0
@@ -41,6 +43,7 @@ public final class ObjectStore: @unchecked Sendable {
         // DatabasePool sets synchronous=NORMAL when it enables WAL; an acknowledged write must survive power loss.
         try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Schema.migrator.migrate(db)
+        writer = GroupCommitter(pool: db)
         lastSequence = try db.read { try Int64.fetchOne($0, sql: "SELECT max(seq) FROM versions") ?? 0 }
     }
 
