@@ -53,10 +53,13 @@ public final class S3Service: Sendable {
         let requestId = RequestIds.requestId()
         var resource = request.rawPath
         var response: S3Response
+        var target = ErrorTarget()
         do {
             let (bucket, key) = try address(request)
             resource = key.isEmpty ? (bucket.isEmpty ? "/" : "/\(bucket)") : "/\(bucket)/\(key)"
             let query = QueryParameters(raw: request.rawQuery)
+            target = ErrorTarget(bucket: bucket, key: key, versionId: query["versionId"], uploadId: query["uploadId"],
+                                 condition: request.header("if-none-match") != nil && request.header("if-match") == nil ? "If-None-Match" : "If-Match")
             let auth = try authenticate(request)
             let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
                                                query: query, headers: request.headers)
@@ -65,7 +68,8 @@ public final class S3Service: Sendable {
         } catch let error as S3Error {
             response = render(error, resource: resource, requestId: requestId, method: request.method)
         } catch let error as StoreError {
-            response = render(S3Error(storeError: error, resource: resource), resource: resource, requestId: requestId, method: request.method)
+            response = render(S3Error(storeError: error, resource: resource, target: target), resource: resource, requestId: requestId,
+                              method: request.method)
         } catch {
             logger.error("request failed: \(error)")
             response = render(.internalError(), resource: resource, requestId: requestId, method: request.method)
@@ -162,6 +166,15 @@ public final class S3Service: Sendable {
     }
 }
 
+/// What an error about a missing resource or failed condition names (AWS adds BucketName, Key, UploadId…).
+struct ErrorTarget {
+    var bucket = ""
+    var key = ""
+    var versionId: String?
+    var uploadId: String?
+    var condition = "If-Match"
+}
+
 /// An XML document response.
 func xmlResponse(_ writer: XMLWriter, status: HTTPResponse.Status = .ok) -> S3Response {
     var response = S3Response(status: status, body: .bytes(ByteBuffer(bytes: writer.bytes)))
@@ -197,14 +210,14 @@ extension S3Error {
         }
     }
 
-    init(storeError: StoreError, resource: String) {
+    init(storeError: StoreError, resource: String, target: ErrorTarget = ErrorTarget()) {
         switch storeError {
-        case .noSuchBucket: self = S3Error("NoSuchBucket", .notFound, "The specified bucket does not exist")
+        case .noSuchBucket: self = .noSuchBucket(target.bucket)
         case .bucketAlreadyOwnedByYou:
             self = S3Error("BucketAlreadyOwnedByYou", .conflict, "Your previous request to create the named bucket succeeded and you already own it.")
         case .bucketNotEmpty: self = S3Error("BucketNotEmpty", .conflict, "The bucket you tried to delete is not empty")
-        case .noSuchKey: self = S3Error("NoSuchKey", .notFound, "The specified key does not exist.")
-        case .noSuchVersion: self = S3Error("NoSuchVersion", .notFound, "The specified version does not exist.")
+        case .noSuchKey: self = .noSuchKey(target.key)
+        case .noSuchVersion: self = .noSuchVersion(target.key, target.versionId ?? "")
         case .isDeleteMarker(let versionId, let lastModified, let explicit):
             if explicit {
                 self = S3Error("MethodNotAllowed", .methodNotAllowed, "The specified method is not allowed against this resource.",
@@ -215,9 +228,8 @@ extension S3Error {
                 self = S3Error("NoSuchKey", .notFound, "The specified key does not exist.",
                                headers: [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionId)])
             }
-        case .preconditionFailed: self = .preconditionFailed("If-Match")
-        case .noSuchUpload:
-            self = S3Error("NoSuchUpload", .notFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+        case .preconditionFailed: self = .preconditionFailed(target.condition)
+        case .noSuchUpload: self = .noSuchUpload(target.uploadId ?? "")
         case .invalidPart:
             self = S3Error("InvalidPart", .badRequest, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
         case .invalidPartOrder:

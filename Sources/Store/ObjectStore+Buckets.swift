@@ -14,12 +14,12 @@ extension ObjectStore {
     }
 
     public func bucket(named name: String) async throws -> Bucket? {
-        try await db.read { db in try Self.fetchBucket(db, name) }
+        try readNow { db in try Self.fetchBucket(db, name) }
     }
 
     static func fetchBucket(_ db: Database, _ name: String) throws -> Bucket? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT name, created_ms, region, versioning, config FROM buckets WHERE name = ?",
-                                         arguments: [name]) else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT name, created_ms, region, versioning, config FROM buckets WHERE name = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [name]) else { return nil }
         let config: String = row[4]
         return Bucket(name: row[0], createdMillis: row[1], region: row[2],
                       versioning: VersioningState(rawValue: row[3]) ?? .unversioned,

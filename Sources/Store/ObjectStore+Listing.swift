@@ -8,6 +8,7 @@ public struct ListedObject: Sendable, Equatable {
     public var lastModifiedMillis: Int64
     public var storageClass: String
     public var checksumAlgorithm: String?
+    public var checksumType: String?
 }
 
 public struct ListedVersion: Sendable, Equatable {
@@ -20,6 +21,7 @@ public struct ListedVersion: Sendable, Equatable {
     public var lastModifiedMillis: Int64
     public var storageClass: String
     public var checksumAlgorithm: String?
+    public var checksumType: String?
 }
 
 /// Where a listing resumes: strictly after a key, or at the first key not under a common prefix.
@@ -86,7 +88,7 @@ extension ObjectStore {
             var count = 0
             scan: while true {
                 let limit = maxKeys - count + 1
-                var sql = "SELECT key, size, etag, last_modified_ms, storage_class, checksum_algorithm FROM versions INDEXED BY current_objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key \(lower.inclusive ? ">=" : ">") ?"
+                var sql = "SELECT key, size, etag, last_modified_ms, storage_class, checksum_algorithm, checksum_type FROM versions INDEXED BY current_objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key \(lower.inclusive ? ">=" : ">") ?"
                 var arguments: StatementArguments = [bucket, lower.0]
                 if let upper { sql += " AND key < ?"; _ = arguments.append(contentsOf: [upper]) }
                 sql += " ORDER BY key LIMIT ?"
@@ -107,7 +109,7 @@ extension ObjectStore {
                     }
                     let text = String(decoding: key, as: UTF8.self)
                     listing.objects.append(ListedObject(key: text, size: row[1], etag: row[2], lastModifiedMillis: row[3],
-                                                        storageClass: row[4], checksumAlgorithm: row[5]))
+                                                        storageClass: row[4], checksumAlgorithm: row[5], checksumType: row[6]))
                     listing.last = .afterKey(text)
                     count += 1
                     lower = (key, false)
@@ -128,7 +130,7 @@ extension ObjectStore {
             let upper = prefixUpperBound(prefixData)
             var listing = VersionListing()
             guard maxKeys > 0 else { return listing }
-            let columns = "key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, storage_class, checksum_algorithm, seq"
+            let columns = "key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, storage_class, checksum_algorithm, checksum_type"
             var count = 0
             var lower: (Data, inclusive: Bool) = (prefixData, true)
             var lastKey: Data?
@@ -138,7 +140,7 @@ extension ObjectStore {
                 let key: Data = row[0]
                 listing.versions.append(ListedVersion(key: String(decoding: key, as: UTF8.self), versionId: row[1], isLatest: row[2],
                                                       isDeleteMarker: row[3], size: row[4], etag: row[5], lastModifiedMillis: row[6],
-                                                      storageClass: row[7], checksumAlgorithm: row[8]))
+                                                      storageClass: row[7], checksumAlgorithm: row[8], checksumType: row[9]))
                 lastKey = key
                 lastVersionId = row[1]
                 count += 1

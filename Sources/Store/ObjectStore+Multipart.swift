@@ -22,6 +22,9 @@ public struct UploadListing: Sendable {
     public var uploads: [MultipartUpload] = []
     public var commonPrefixes: [String] = []
     public var isTruncated = false
+    /// The last entry returned (an upload, or a common prefix with no upload id): where the next page starts.
+    public var nextKeyMarker: String?
+    public var nextUploadIdMarker: String?
 }
 
 extension ObjectStore {
@@ -162,12 +165,18 @@ extension ObjectStore {
             var arguments: StatementArguments = [bucket, prefixData]
             if let upper = prefixUpperBound(prefixData) { sql += " AND key < ?"; _ = arguments.append(contentsOf: [upper]) }
             if let keyMarker {
-                if let uploadIdMarker {
+                let markerData = keyMarker.keyData
+                if let cp = commonPrefix(of: markerData, prefix: prefixData, delimiter: delimiterData), cp == markerData {
+                    // The marker is a common prefix from an earlier page: resume after everything under it.
+                    guard let bound = prefixUpperBound(cp) else { return UploadListing() }
+                    sql += " AND key >= ?"
+                    _ = arguments.append(contentsOf: [bound])
+                } else if let uploadIdMarker {
                     sql += " AND (key > ? OR (key = ? AND (initiated_ms, upload_id) > (SELECT initiated_ms, upload_id FROM uploads WHERE upload_id = ?)))"
-                    _ = arguments.append(contentsOf: [keyMarker.keyData, keyMarker.keyData, uploadIdMarker])
+                    _ = arguments.append(contentsOf: [markerData, markerData, uploadIdMarker])
                 } else {
                     sql += " AND key > ?"
-                    _ = arguments.append(contentsOf: [keyMarker.keyData])
+                    _ = arguments.append(contentsOf: [markerData])
                 }
             }
             sql += " ORDER BY key, initiated_ms, upload_id"
@@ -181,11 +190,16 @@ extension ObjectStore {
                     if listing.commonPrefixes.last == text { continue }
                     if count == maxUploads { listing.isTruncated = true; break }
                     listing.commonPrefixes.append(text)
+                    listing.nextKeyMarker = text
+                    listing.nextUploadIdMarker = nil
                     count += 1
                     continue
                 }
                 if count == maxUploads { listing.isTruncated = true; break }
-                listing.uploads.append(try Self.decodeUpload(row))
+                let upload = try Self.decodeUpload(row)
+                listing.uploads.append(upload)
+                listing.nextKeyMarker = upload.key
+                listing.nextUploadIdMarker = upload.uploadId
                 count += 1
             }
             return listing

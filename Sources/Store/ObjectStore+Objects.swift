@@ -24,17 +24,18 @@ extension ObjectStore {
 
     static let versionColumns = "seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, meta"
 
+    /// Decodes a row selected with `versionColumns` (+ body, segments), by position: name lookups cost more than the read.
     static func decodeVersion(_ row: Row, withBody: Bool) throws -> ObjectVersion {
-        let keyData: Data = row["key"]
+        let keyData: Data = row[2]
         var version = ObjectVersion(
-            bucket: row["bucket"], key: String(decoding: keyData, as: UTF8.self), versionId: row["version_id"],
-            sequence: row["seq"], isLatest: row["is_latest"], isDeleteMarker: row["is_delete_marker"], size: row["size"],
-            etag: row["etag"], lastModifiedMillis: row["last_modified_ms"],
-            metadata: try decodeJSON(ObjectMetadata.self, row["meta"]), body: nil)
+            bucket: row[1], key: String(decoding: keyData, as: UTF8.self), versionId: row[3],
+            sequence: row[0], isLatest: row[4], isDeleteMarker: row[5], size: row[6],
+            etag: row[7], lastModifiedMillis: row[8],
+            metadata: try decodeJSON(ObjectMetadata.self, row[9]), body: nil)
         if withBody {
-            if let inline: Data = row["body"] {
+            if let inline: Data = row[10] {
                 version.body = .inline(Array(inline))
-            } else if let segments: String = row["segments"] {
+            } else if let segments: String = row[11] {
                 version.body = .segments(try decodeJSON([BodySegment].self, segments))
             } else {
                 version.body = .inline([])
@@ -47,10 +48,10 @@ extension ObjectStore {
         let columns = versionColumns + (withBody ? ", body, segments" : "")
         let row: Row?
         if let versionId {
-            row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND version_id = ?"),
                                    arguments: [bucket, key.keyData, versionId])
         } else {
-            row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1",
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1"),
                                    arguments: [bucket, key.keyData])
         }
         return try row.map { try decodeVersion($0, withBody: withBody) }
@@ -58,7 +59,7 @@ extension ObjectStore {
 
     /// The current (or the given) version of a key. Delete markers are reported as `.isDeleteMarker`.
     public func object(bucket: String, key: String, versionId: String? = nil, withBody: Bool = true) async throws -> ObjectVersion {
-        try await db.read { db in
+        try readNow { db in
             _ = try Self.requireBucket(db, bucket)
             guard let version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
                 throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
@@ -74,7 +75,7 @@ extension ObjectStore {
     /// Cheap check used before streaming a conditional write's body (the commit re-checks atomically).
     public func checkPrecondition(bucket: String, key: String, _ precondition: WritePrecondition) async throws {
         guard precondition != .none else { return }
-        try await db.read { db in
+        try readNow { db in
             _ = try Self.requireBucket(db, bucket)
             try Self.evaluate(precondition, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
         }
@@ -122,11 +123,11 @@ extension ObjectStore {
         let sequence = nextSequence()
         let versionId = bucket.versioning == .enabled ? newVersionId(sequence: sequence) : nullVersionId
         if let current {
-            try db.execute(sql: "UPDATE versions SET is_latest = 0 WHERE seq = ?", arguments: [current.sequence])
+            try db.cachedStatement(sql: "UPDATE versions SET is_latest = 0 WHERE seq = ?").execute(arguments: [current.sequence])
         }
         if versionId == nullVersionId {
             // A new null version replaces the old one wherever it sits in the history.
-            if let old = try Row.fetchOne(db, sql: "SELECT seq, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'",
+            if let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'"),
                                           arguments: [bucket.name, key.keyData]) {
                 if let segments: String = old["segments"] { released += try decodeJSON([BodySegment].self, segments).map(\.blob) }
                 try db.execute(sql: "DELETE FROM versions WHERE seq = ?", arguments: [old["seq"] as Int64])
@@ -140,12 +141,12 @@ extension ObjectStore {
         case .segments(let s)?: segments = encodeJSON(s)
         case nil: break
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO versions(seq, bucket, key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms,
-                                 storage_class, checksum_algorithm, meta, body, segments)
-            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [sequence, bucket.name, key.keyData, versionId, isDeleteMarker, object?.size ?? 0, object?.etag ?? "",
-                             now, metadata.storageClass, metadata.checksum?.algorithm.rawValue, encodeJSON(metadata), inline, segments])
+                                 storage_class, checksum_algorithm, checksum_type, meta, body, segments)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [sequence, bucket.name, key.keyData, versionId, isDeleteMarker, object?.size ?? 0, object?.etag ?? "",
+                             now, metadata.storageClass, metadata.checksum?.algorithm.rawValue, metadata.checksum?.kind.rawValue, encodeJSON(metadata), inline, segments])
         let version = ObjectVersion(bucket: bucket.name, key: key, versionId: versionId, sequence: sequence, isLatest: true,
                                     isDeleteMarker: isDeleteMarker, size: object?.size ?? 0, etag: object?.etag ?? "",
                                     lastModifiedMillis: now, metadata: metadata, body: object?.body)

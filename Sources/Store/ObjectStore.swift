@@ -68,6 +68,12 @@ public final class ObjectStore: @unchecked Sendable {
         return orphans.count
     }
 
+    /// A read on the caller's thread. Index reads take microseconds; hopping to a reader queue and back costs more
+    /// than the read itself. (A synchronous function, so GRDB's blocking `read` is the one chosen.)
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try db.read(body)
+    }
+
     func nextSequence() -> Int64 {
         sequenceLock.lock()
         defer { sequenceLock.unlock() }
@@ -119,6 +125,7 @@ enum Schema {
                     last_modified_ms INTEGER NOT NULL,
                     storage_class TEXT NOT NULL,
                     checksum_algorithm TEXT,
+                    checksum_type TEXT,
                     meta TEXT NOT NULL,
                     body BLOB,
                     segments TEXT
@@ -126,10 +133,10 @@ enum Schema {
                 CREATE UNIQUE INDEX versions_by_id ON versions(bucket, key, version_id);
                 CREATE UNIQUE INDEX latest_by_key ON versions(bucket, key) WHERE is_latest = 1;
                 -- Covering indexes: a listing page is a range scan that never touches the table rows.
-                CREATE INDEX current_objects ON versions(bucket, key, size, etag, last_modified_ms, storage_class, checksum_algorithm)
+                CREATE INDEX current_objects ON versions(bucket, key, size, etag, last_modified_ms, storage_class, checksum_algorithm, checksum_type)
                     WHERE is_latest = 1 AND is_delete_marker = 0;
                 CREATE INDEX versions_by_key ON versions(bucket, key, seq DESC, version_id, is_latest, is_delete_marker, size, etag,
-                    last_modified_ms, storage_class, checksum_algorithm);
+                    last_modified_ms, storage_class, checksum_algorithm, checksum_type);
 
                 CREATE TABLE uploads (
                     upload_id TEXT PRIMARY KEY,

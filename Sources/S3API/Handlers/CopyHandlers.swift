@@ -75,7 +75,12 @@ extension S3Service {
             metadata.storageClass = requested.storageClass
         }
         if taggingDirective == "REPLACE" { metadata.tags = requested.tags }
-        let sameObject = source.bucket == c.bucket && source.key == c.key && (source.versionId == nil || source.versionId == sourceVersion.versionId)
+        // Copying an older version over its own key is how a version is restored: only the current version is "itself".
+        var sameObject = source.bucket == c.bucket && source.key == c.key
+        if sameObject, source.versionId != nil {
+            let current = try? await store.object(bucket: c.bucket, key: c.key, withBody: false)
+            sameObject = current?.sequence == sourceVersion.sequence
+        }
         if sameObject && metadataDirective != "REPLACE" && c.header("x-amz-storage-class") == nil && taggingDirective != "REPLACE" {
             throw S3Error.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }

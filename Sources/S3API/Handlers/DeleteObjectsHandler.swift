@@ -33,7 +33,7 @@ extension S3Service {
                     }
                 }
             } catch {
-                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0, resource: key) } ?? .internalError()
+                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0, resource: key, target: ErrorTarget(bucket: c.bucket, key: key, versionId: versionId)) } ?? .internalError()
                 x.group("Error") { x in
                     x.element("Key", key)
                     x.optional("VersionId", versionId)

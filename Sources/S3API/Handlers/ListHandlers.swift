@@ -73,7 +73,7 @@ extension S3Service {
                     x.element("ETag", "\"\(object.etag)\"")
                     if let algorithm = object.checksumAlgorithm {
                         x.element("ChecksumAlgorithm", algorithm)
-                        x.element("ChecksumType", object.etag.contains("-") && algorithm != "CRC64NVME" ? "COMPOSITE" : "FULL_OBJECT")
+                        x.optional("ChecksumType", object.checksumType)
                     }
                     x.element("Size", Int(object.size))
                     if fetchOwner { Owner.write(&x) }
@@ -128,7 +128,7 @@ extension S3Service {
                         x.element("ETag", "\"\(version.etag)\"")
                         if let algorithm = version.checksumAlgorithm {
                             x.element("ChecksumAlgorithm", algorithm)
-                            x.element("ChecksumType", version.etag.contains("-") && algorithm != "CRC64NVME" ? "COMPOSITE" : "FULL_OBJECT")
+                            x.optional("ChecksumType", version.checksumType)
                         }
                         x.element("Size", Int(version.size))
                         x.element("StorageClass", version.storageClass)

@@ -138,7 +138,7 @@ extension S3Service {
             let checksum = ChecksumAlgorithm.allCases.lazy.compactMap { node.value("Checksum" + $0.rawValue) }.first
             return CompletedPartRequest(partNumber: number, etag: ObjectHeaders.unquote(etag), checksum: checksum)
         }
-        guard !requested.isEmpty else { throw S3Error.invalidRequest("You must specify at least one part") }
+        guard !requested.isEmpty else { throw S3Error.malformedXML() }
         let version = try await store.completeUpload(bucket: c.bucket, key: c.key, uploadId: uploadId, parts: requested,
                                                      precondition: precondition, finish: MultipartChecksum.combine)
         var x = XMLWriter()
@@ -211,9 +211,9 @@ extension S3Service {
             x.element("Bucket", c.bucket)
             x.element("KeyMarker", encode(keyMarker ?? ""))
             x.element("UploadIdMarker", uploadIdMarker ?? "")
-            if listing.isTruncated, let last = listing.uploads.last {
-                x.element("NextKeyMarker", encode(last.key))
-                x.element("NextUploadIdMarker", last.uploadId)
+            if listing.isTruncated {
+                x.optional("NextKeyMarker", listing.nextKeyMarker.map(encode))
+                x.optional("NextUploadIdMarker", listing.nextUploadIdMarker)
             }
             x.element("Prefix", encode(prefix))
             if let delimiter { x.element("Delimiter", encode(delimiter)) }

@@ -30,7 +30,7 @@ extension S3Service {
         try Validation.checkVersionId(versionId)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: !head || c.query.has("partNumber"))
         var response = S3Response()
-        ObjectHeaders.apply(version, to: &response, overrides: head ? nil : c.query)
+        ObjectHeaders.apply(version, to: &response, overrides: c.query)
         response.set("Accept-Ranges", "bytes")
         if let notModified = try ConditionalRead.evaluate(c, version: version) {
             var r = S3Response(status: notModified)
@@ -42,6 +42,7 @@ extension S3Service {
         var range: Range<Int64> = 0..<version.size
         var partial = false
         if let partText = c.query["partNumber"] {
+            if c.header("range") != nil { throw S3Error.invalidRequest("Cannot specify both Range header and partNumber query parameter") }
             guard let part = Int(partText), (1...10000).contains(part) else {
                 throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: partText)
             }
@@ -123,7 +124,10 @@ extension S3Service {
         try Validation.checkVersionId(versionId)
         let requested = Set((c.header("x-amz-object-attributes") ?? "").split(separator: ",").map { $0.strippingSpaces() })
         let known: Set<String> = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
-        guard !requested.isEmpty, requested.isSubset(of: known) else {
+        if requested.isEmpty {
+            throw S3Error.invalidRequest("The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty")
+        }
+        guard requested.isSubset(of: known) else {
             throw S3Error.invalidArgument("Invalid attribute name specified.", name: "x-amz-object-attributes")
         }
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: true)
@@ -142,7 +146,7 @@ extension S3Service {
                 let after = segments.filter { ($0.partNumber ?? 0) > marker }
                 let page = after.prefix(maxParts)
                 x.group("ObjectParts") { x in
-                    x.element("TotalPartsCount", count)
+                    x.element("PartsCount", count)
                     x.element("PartNumberMarker", marker)
                     x.element("NextPartNumberMarker", page.last?.partNumber ?? marker)
                     x.element("MaxParts", maxParts)
