@@ -52,6 +52,8 @@ let package = Package(
         ], swiftSettings: v5),
         .executableTarget(name: "lockstep", dependencies: [
             "LockstepServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v5),
         .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto"], swiftSettings: v5),

@@ -31,23 +31,29 @@ struct AuthorizationHeader {
     var signature: String
 
     static func parse(_ value: String) throws(SigV4Error) -> AuthorizationHeader {
-        let trimmed = value.drop { $0 == " " || $0 == "\t" }
-        let scheme = trimmed.prefix { $0 != " " && $0 != "\t" && $0 != "," }
+        // Byte-level parsing: this runs on every request, and Character-level String work is several times slower.
+        let bytes = Array(value.utf8)
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var i = 0
+        while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+        let schemeStart = i
+        while i < bytes.count && !isSpace(bytes[i]) && bytes[i] != UInt8(ascii: ",") { i += 1 }
+        let scheme = String(decoding: bytes[schemeStart..<i], as: UTF8.self)
         guard scheme == sigV4Algorithm else {
             // "AWS AKID:signature" is SigV2; anything else (AWS4-ECDSA-P256-SHA256, Bearer, …) is unsupported too.
-            throw .unsupportedAlgorithm(scheme.isEmpty ? value : String(scheme))
+            throw .unsupportedAlgorithm(scheme.isEmpty ? value : scheme)
         }
         // Components are separated by ',' with optional spaces; tolerate spaces alone as well.
         var fields: [String: String] = [:]
-        for component in trimmed.dropFirst(scheme.count).split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {
-            guard let eq = component.firstIndex(of: "=") else {
-                throw .authorizationHeaderMalformed("the authorization component \"\(component)\" is malformed.")
+        for component in bytes[i...].split(whereSeparator: { $0 == UInt8(ascii: ",") || isSpace($0) }) {
+            guard let eq = component.firstIndex(of: UInt8(ascii: "=")) else {
+                throw .authorizationHeaderMalformed("the authorization component \"\(String(decoding: component, as: UTF8.self))\" is malformed.")
             }
-            let key = String(component[..<eq])
+            let key = String(decoding: component[..<eq], as: UTF8.self)
             guard fields[key] == nil else {
                 throw .authorizationHeaderMalformed("the authorization component \"\(key)\" is repeated.")
             }
-            fields[key] = String(component[component.index(after: eq)...])
+            fields[key] = String(decoding: component[(eq + 1)...], as: UTF8.self)
         }
         for key in ["Credential", "SignedHeaders", "Signature"] where fields[key] == nil {
             throw .authorizationHeaderMalformed("missing the \(key) component.")

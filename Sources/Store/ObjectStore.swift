@@ -68,10 +68,11 @@ public final class ObjectStore: @unchecked Sendable {
         return orphans.count
     }
 
-    /// A read on the caller's thread. Index reads take microseconds; hopping to a reader queue and back costs more
-    /// than the read itself. (A synchronous function, so GRDB's blocking `read` is the one chosen.)
+    /// A read on the caller's thread. Index reads take microseconds; hopping to a reader queue and back, or wrapping
+    /// them in BEGIN/COMMIT, costs more than the read itself. Used for short point reads whose statements cannot
+    /// observe a half-made change: every write is one transaction, and a version row implies its bucket exists.
     func readNow<T>(_ body: (Database) throws -> T) throws -> T {
-        try db.read(body)
+        try db.unsafeRead(body)
     }
 
     func nextSequence() -> Int64 {

@@ -1,11 +1,16 @@
 import ArgumentParser
 import Foundation
 import LockstepServer
+import NIOCore
+import NIOPosix
 
 @main
 enum Main {
     /// Parses by hand so that every usage error exits with code 2 and one line, never a stack trace.
     static func main() async {
+        // Run Swift concurrency on NIO's event loops: a request then stays on one thread from socket to handler and back,
+        // instead of hopping between the event loop and the cooperative pool (measured in docs/benchmarks.md).
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try Lockstep.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
