@@ -27,7 +27,7 @@ final class PayloadReader {
     /// Decoded length the client declared (Content-Length, or x-amz-decoded-content-length for aws-chunked).
     let declaredLength: Int64?
     private(set) var length: Int64 = 0
-    private var finished = false
+    private var lanes: DigestLanes?
 
     /// - Parameters:
     ///   - computeMD5: the ETag of simple objects and parts is the body's MD5.
@@ -110,6 +110,26 @@ final class PayloadReader {
         }
     }
 
+    /// From now on, hash on two other threads and hand every chunk to `sink` there too (large bodies): MD5 on one lane,
+    /// SHA-256, the additional checksum and the sink on the other. `next()` still returns the chunks; the caller must
+    /// not write them itself, and must call `complete()` instead of `finish()`.
+    func parallelize(sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        let md5 = self.md5, sha256 = self.sha256, checksum = self.checksum
+        var first: [DigestLanes.Work] = []
+        var second: [DigestLanes.Work] = []
+        if let md5 { first.append { md5.update($0) } }
+        if let sha256 { second.append { sha256.update($0) } }
+        if let checksum { second.append { checksum.update($0) } }
+        second.append(sink)
+        lanes = DigestLanes([first, second].filter { !$0.isEmpty })
+    }
+
+    /// `finish()` after the parallel lanes have processed everything.
+    func complete() async throws -> PayloadDigests {
+        if let lanes { try await lanes.finish() }
+        return try finish()
+    }
+
     /// The next piece of verified-so-far payload, or nil at the end (call `finish()` then).
     func next() async throws -> ByteBuffer? {
         while true {
@@ -126,10 +146,14 @@ final class PayloadReader {
                 if out.readableBytes == 0 { continue }
                 raw = out
             }
-            raw.withUnsafeReadableBytes { bytes in
-                sha256?.update(bytes)
-                md5?.update(bytes)
-                checksum?.update(bytes)
+            if let lanes {
+                try await lanes.submit(raw)
+            } else {
+                raw.withUnsafeReadableBytes { bytes in
+                    sha256?.update(bytes)
+                    md5?.update(bytes)
+                    checksum?.update(bytes)
+                }
             }
             length += Int64(raw.readableBytes)
             if let declaredLength, length > declaredLength { throw S3Error.incompleteBody() }

@@ -9,6 +9,9 @@ struct IngestedBody {
 }
 
 extension S3Service {
+    /// Bodies at least this large are hashed on two extra threads (see `DigestLanes`).
+    static let parallelHashingThreshold: Int64 = 1 << 20
+
     /// Streams a verified payload into the store: inline bytes when small, otherwise a blob file (fsynced before return).
     func ingest(_ payload: PayloadReader) async throws -> IngestedBody {
         if let declared = payload.declaredLength, declared <= Int64(ObjectStore.inlineLimit) {
@@ -23,10 +26,17 @@ extension S3Service {
         }
         let writer = try store.blobs.makeWriter()
         do {
-            while let chunk = try await payload.next() {
-                try chunk.withUnsafeReadableBytes { try writer.write($0) }
+            let digests: PayloadDigests
+            if payload.declaredLength! >= Self.parallelHashingThreshold {
+                payload.parallelize { try writer.write($0) }
+                while try await payload.next() != nil {}
+                digests = try await payload.complete()
+            } else {
+                while let chunk = try await payload.next() {
+                    try chunk.withUnsafeReadableBytes { try writer.write($0) }
+                }
+                digests = try payload.finish()
             }
-            let digests = try payload.finish()
             try await writer.finish()
             return IngestedBody(body: .segments([BodySegment(blob: writer.id, size: writer.size)]), digests: digests)
         } catch {
