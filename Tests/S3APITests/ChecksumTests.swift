@@ -22,7 +22,7 @@ struct ChecksumTests {
         #expect(reply.header("ETag") == quoted(md5Hex(body)))
     }
 
-    @Test(arguments: [10, 100 * 1024])
+    @Test(arguments: [10, 100 * 1024, 2 * 1024 * 1024 + 7])
     func contentMD5MismatchIsBadDigestAndNothingStored(_ size: Int) async throws {
         let s3 = try await server()
         let body = testBytes(size)
@@ -56,7 +56,7 @@ struct ChecksumTests {
         #expect(get.header("x-amz-checksum-type") == "FULL_OBJECT")
     }
 
-    @Test(arguments: [9, 200 * 1024])
+    @Test(arguments: [9, 200 * 1024, 3 * 1024 * 1024 + 1])
     func wrongCRC32IsBadDigestAndNothingStored(_ size: Int) async throws {
         let s3 = try await server()
         let body = testBytes(size)
@@ -64,6 +64,21 @@ struct ChecksumTests {
         let reply = await s3.put("sum", "bad", body, headers: [("x-amz-checksum-crc32", wrong)])
         expectWellFormedError(reply, code: "BadDigest", status: 400)
         #expect(await s3.get("sum", "bad").status == 404)
+    }
+
+    /// Bodies of 1 MiB and more are hashed on parallel lanes; the ETag, checksum and bytes must be the same.
+    @Test(arguments: ["CRC32", "SHA256"])
+    func largeBodyHashedInParallelRoundTrips(_ name: String) async throws {
+        let s3 = try await server()
+        let algorithm = try #require(ChecksumAlgorithm(name: name))
+        let body = testBytes(4 * 1024 * 1024 + 3, seed: 41)
+        let value = ChecksumComputer.base64(algorithm, body)
+        let reply = await s3.put("sum", "large", body, headers: [(algorithm.headerName, value), ("Content-MD5", md5Base64(body))])
+        #expect(reply.status == 200, "\(reply.text)")
+        #expect(reply.header("ETag") == quoted(md5Hex(body)))
+        let get = await s3.get("sum", "large", headers: [("x-amz-checksum-mode", "ENABLED")])
+        #expect(get.body == body)
+        #expect(get.header(algorithm.headerName) == value)
     }
 
     @Test(arguments: ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"])
