@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import S3API
+import ServiceLifecycle
 import Store
 
 public struct ServerConfiguration: Sendable {
@@ -61,6 +62,7 @@ public struct LockstepServer {
             credentials: [configuration.accessKey: configuration.secretKey], allowAnyCredentials: configuration.allowAnyCredentials),
             logger: logger)
         let configuration = self.configuration
+        let sweep = SweepTask()
         let app = Application(
             responder: S3Responder(service: service),
             server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
@@ -69,11 +71,27 @@ public struct LockstepServer {
                 let port = channel.localAddress?.port ?? configuration.port
                 Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory)
                 // Blobs left by a crash between install and commit; off the start-up path.
-                Task.detached(priority: .background) { _ = try? await store.sweepOrphanBlobs(startedMillis: startedMillis) }
+                sweep.start { _ = try? await store.sweepOrphanBlobs(startedMillis: startedMillis) }
             },
             logger: logger)
-        try await app.runService()
+        // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for a bounded time, then close the store.
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(Self.shutdownGraceSeconds)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        await sweep.wait()
+        try store.close()
     }
+
+    /// The background orphan sweep, awaited before the store closes.
+    final class SweepTask: @unchecked Sendable {
+        private var task: Task<Void, Never>?
+        func start(_ work: @escaping @Sendable () async -> Void) { task = Task.detached(priority: .background, operation: work) }
+        func wait() async { await task?.value }
+    }
+
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    static let shutdownGraceSeconds: Int64 = 10
 
     /// A one-line reason: the POSIX error behind a Foundation error when there is one.
     static func describe(_ error: any Error) -> String {

@@ -24,9 +24,6 @@ extension HTTPResponse.Status {
 }
 
 extension S3Error {
-    static let badRequest = HTTPResponse.Status.badRequest
-    static let forbidden = HTTPResponse.Status.forbidden
-
     public static func accessDenied(_ message: String = "Access Denied") -> S3Error { S3Error("AccessDenied", .forbidden, message) }
     public static func noSuchBucket(_ bucket: String) -> S3Error {
         S3Error("NoSuchBucket", .notFound, "The specified bucket does not exist", details: [("BucketName", bucket)])

@@ -93,7 +93,7 @@ extension ObjectStore {
                 if let upper { sql += " AND key < ?"; _ = arguments.append(contentsOf: [upper]) }
                 sql += " ORDER BY key LIMIT ?"
                 _ = arguments.append(contentsOf: [limit])
-                let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
                 if rows.isEmpty { break scan }
                 for row in rows {
                     let key: Data = row[0]
@@ -178,7 +178,7 @@ extension ObjectStore {
                 if let upper { sql += " AND key < ?"; _ = arguments.append(contentsOf: [upper]) }
                 sql += " ORDER BY key, seq DESC LIMIT ?"
                 _ = arguments.append(contentsOf: [limit])
-                let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
                 if rows.isEmpty { break scan }
                 for row in rows {
                     let key: Data = row[0]

@@ -47,6 +47,12 @@ public final class ObjectStore: @unchecked Sendable {
         lastSequence = try db.read { try Int64.fetchOne($0, sql: "SELECT max(seq) FROM versions") ?? 0 }
     }
 
+    /// Checkpoints the WAL and closes the index. Nothing may use the store afterwards.
+    public func close() throws {
+        try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try db.close()
+    }
+
     /// Deletes blob files that no committed row references (left by a crash between install and commit).
     /// Only files older than `startedMillis` are considered, so uploads in flight are never touched.
     public func sweepOrphanBlobs(startedMillis: Int64) async throws -> Int {
