@@ -102,6 +102,9 @@ public struct ObjectVersion: Sendable, Equatable {
     public var metadata: ObjectMetadata
     /// Loaded only when a body is about to be read (listings skip it).
     public var body: StoredBody?
+    /// The bucket's versioning state when the version was read or written (S3 reports `x-amz-version-id: null` only
+    /// in buckets that have had versioning enabled).
+    public var bucketVersioning: VersioningState = .unversioned
 
     public var partsCount: Int? {
         if case .segments(let s)? = body, s.first?.partNumber != nil { return s.count }
@@ -116,6 +119,8 @@ public enum WritePrecondition: Sendable, Equatable {
     case absent
     /// `If-Match: "etag"`: the current object has this ETag (unquoted).
     case etagMatches(String)
+    /// `If-Match: *`: some current object exists.
+    case exists
 }
 
 public enum StoreError: Error, Equatable, Sendable {
@@ -141,6 +146,9 @@ public struct MultipartUpload: Sendable, Equatable {
     public var key: String
     public var initiatedMillis: Int64
     public var metadata: ObjectMetadata
+    /// The key's current version when the upload was created; a conditional completion finding another one
+    /// ends in 409 ConditionalRequestConflict (someone else wrote or deleted the key while the upload ran).
+    public var currentSequenceAtCreation: Int64?
     /// Algorithm named at CreateMultipartUpload (`x-amz-checksum-algorithm`) and its type.
     public var checksumAlgorithm: ChecksumAlgorithm?
     public var checksumKind: StoredChecksum.Kind?

@@ -5,6 +5,7 @@ import LockstepCrypto
 /// What CreateMultipartUpload records and CompleteMultipartUpload applies.
 struct UploadRecord: Codable {
     var metadata: ObjectMetadata
+    var currentSequenceAtCreation: Int64?
     var checksumAlgorithm: ChecksumAlgorithm?
     var checksumKind: StoredChecksum.Kind?
 }
@@ -34,13 +35,17 @@ extension ObjectStore {
                              checksumKind: StoredChecksum.Kind?) async throws -> MultipartUpload {
         let now = clock.nowMillis()
         let uploadId = Base64.encode(secureRandomBytes(33)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        let record = UploadRecord(metadata: metadata, checksumAlgorithm: checksumAlgorithm, checksumKind: checksumKind)
-        try await writer.write { db in
+        let record = try await writer.write { db -> UploadRecord in
             _ = try Self.requireBucket(db, bucket)
+            let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
+            let record = UploadRecord(metadata: metadata, currentSequenceAtCreation: current?.sequence,
+                                      checksumAlgorithm: checksumAlgorithm, checksumKind: checksumKind)
             try db.execute(sql: "INSERT INTO uploads(upload_id, bucket, key, initiated_ms, meta) VALUES (?, ?, ?, ?, ?)",
                            arguments: [uploadId, bucket, key.keyData, now, encodeJSON(record)])
+            return record
         }
         return MultipartUpload(uploadId: uploadId, bucket: bucket, key: key, initiatedMillis: now, metadata: metadata,
+                               currentSequenceAtCreation: record.currentSequenceAtCreation,
                                checksumAlgorithm: checksumAlgorithm, checksumKind: checksumKind)
     }
 
@@ -56,6 +61,7 @@ extension ObjectStore {
         let key: Data = row["key"]
         return MultipartUpload(uploadId: row["upload_id"], bucket: row["bucket"], key: String(decoding: key, as: UTF8.self),
                                initiatedMillis: row["initiated_ms"], metadata: record.metadata,
+                               currentSequenceAtCreation: record.currentSequenceAtCreation,
                                checksumAlgorithm: record.checksumAlgorithm, checksumKind: record.checksumKind)
     }
 
@@ -135,6 +141,10 @@ extension ObjectStore {
             for part in chosen.dropLast() where part.size < Self.minimumPartSize { throw StoreError.entityTooSmall }
             let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
             try Self.evaluate(precondition, current: current)
+            if precondition != .none && current?.sequence != upload.currentSequenceAtCreation {
+                // The condition holds now, but the key was written or deleted while the upload ran.
+                throw StoreError.conditionalRequestConflict
+            }
 
             let md5 = Digest(.md5)
             for part in chosen { md5.update(Hex.decode(part.etag) ?? []) }

@@ -60,10 +60,11 @@ extension ObjectStore {
     /// The current (or the given) version of a key. Delete markers are reported as `.isDeleteMarker`.
     public func object(bucket: String, key: String, versionId: String? = nil, withBody: Bool = true) async throws -> ObjectVersion {
         try readNow { db in
-            _ = try Self.requireBucket(db, bucket)
-            guard let version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
+            let bucketInfo = try Self.requireBucket(db, bucket)
+            guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
                 throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
             }
+            version.bucketVersioning = bucketInfo.versioning
             if version.isDeleteMarker {
                 throw StoreError.isDeleteMarker(versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
                                                 explicitVersion: versionId != nil)
@@ -90,6 +91,8 @@ extension ObjectStore {
         case .etagMatches(let etag):
             guard let live else { throw StoreError.noSuchKey }
             if live.etag != etag { throw StoreError.preconditionFailed }
+        case .exists:
+            if live == nil { throw StoreError.noSuchKey }
         }
     }
 
@@ -149,16 +152,20 @@ extension ObjectStore {
                              now, metadata.storageClass, metadata.checksum?.algorithm.rawValue, metadata.checksum?.kind.rawValue, encodeJSON(metadata), inline, segments])
         let version = ObjectVersion(bucket: bucket.name, key: key, versionId: versionId, sequence: sequence, isLatest: true,
                                     isDeleteMarker: isDeleteMarker, size: object?.size ?? 0, etag: object?.etag ?? "",
-                                    lastModifiedMillis: now, metadata: metadata, body: object?.body)
+                                    lastModifiedMillis: now, metadata: metadata, body: object?.body, bucketVersioning: bucket.versioning)
         return (version, released)
     }
 
     /// DeleteObject. Without a version id: removes the null version (unversioned), or adds a delete marker
     /// (Enabled; Suspended adds a null marker). With one: removes exactly that version and promotes the next newest.
-    public func deleteObject(bucket: String, key: String, versionId: String?) async throws -> DeleteOutcome {
+    /// `precondition` (conditional delete: `If-Match`) is evaluated against the current version, as on S3.
+    public func deleteObject(bucket: String, key: String, versionId: String?, precondition: WritePrecondition = .none) async throws -> DeleteOutcome {
         let now = clock.nowMillis()
         let (outcome, released) = try await writer.write { db -> (DeleteOutcome, [String]) in
             let bucketInfo = try Self.requireBucket(db, bucket)
+            if precondition != .none {
+                try Self.evaluate(precondition, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
+            }
             if let versionId {
                 guard let target = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
                                                     arguments: [bucket, key.keyData, versionId]) else {

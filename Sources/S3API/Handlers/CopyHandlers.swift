@@ -99,8 +99,8 @@ extension S3Service {
             if let checksum { x.element("Checksum" + checksum.algorithm.rawValue, checksum.value) }
         }
         var response = xmlResponse(x)
-        if sourceVersion.versionId != nullVersionId { response.set("x-amz-copy-source-version-id", sourceVersion.versionId) }
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-copy-source-version-id", sourceVersion.reportedVersionId)
+        response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 }

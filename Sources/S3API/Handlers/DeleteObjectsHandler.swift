@@ -22,7 +22,8 @@ extension S3Service {
             do {
                 try Validation.checkVersionId(versionId)
                 try Validation.checkKey(key)
-                let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId)
+                let precondition = ObjectHeaders.ifMatch(object.value("ETag"))
+                let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId, precondition: precondition)
                 if quiet { continue }
                 x.group("Deleted") { x in
                     x.element("Key", key)
@@ -33,7 +34,7 @@ extension S3Service {
                     }
                 }
             } catch {
-                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0, resource: key, target: ErrorTarget(bucket: c.bucket, key: key, versionId: versionId)) } ?? .internalError()
+                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0, resource: key, target: ErrorTarget(bucket: c.bucket, key: key, versionId: versionId, condition: "If-Match")) } ?? .internalError()
                 x.group("Error") { x in
                     x.element("Key", key)
                     x.optional("VersionId", versionId)

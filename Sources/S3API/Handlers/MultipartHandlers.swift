@@ -122,7 +122,7 @@ extension S3Service {
             if let checksum { x.element("Checksum" + checksum.algorithm.rawValue, checksum.value) }
         }
         var response = xmlResponse(x)
-        if source.versionId != nullVersionId { response.set("x-amz-copy-source-version-id", source.versionId) }
+        response.set("x-amz-copy-source-version-id", source.reportedVersionId)
         return response
     }
 
@@ -154,7 +154,7 @@ extension S3Service {
             }
         }
         var response = xmlResponse(x)
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 

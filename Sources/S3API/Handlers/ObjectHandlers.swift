@@ -20,7 +20,7 @@ extension S3Service {
                                                 precondition: precondition)
         var response = S3Response()
         response.set("ETag", "\"\(version.etag)\"")
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
         ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
         return response
     }
@@ -36,7 +36,7 @@ extension S3Service {
             var r = S3Response(status: notModified)
             r.set("ETag", "\"\(version.etag)\"")
             r.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
-            if version.versionId != nullVersionId { r.set("x-amz-version-id", version.versionId) }
+            r.set("x-amz-version-id", version.reportedVersionId)
             return r
         }
         var range: Range<Int64> = 0..<version.size
@@ -84,7 +84,9 @@ extension S3Service {
     func deleteObject(_ c: S3Context) async throws -> S3Response {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
-        let outcome = try await store.deleteObject(bucket: c.bucket, key: c.key, versionId: versionId)
+        // Conditional delete: If-Match with an ETag or `*`, evaluated against the current version.
+        let precondition = ObjectHeaders.ifMatch(c.header("if-match"))
+        let outcome = try await store.deleteObject(bucket: c.bucket, key: c.key, versionId: versionId, precondition: precondition)
         var response = S3Response(status: .noContent)
         if outcome.deleteMarker { response.set("x-amz-delete-marker", "true") }
         response.set("x-amz-version-id", outcome.versionId)
@@ -97,7 +99,7 @@ extension S3Service {
         let tags = try Validation.parseTagging(try await readXMLBody(c), maxTags: 10)
         let version = try await store.setTags(bucket: c.bucket, key: c.key, versionId: versionId, tags: tags)
         var response = S3Response()
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 
@@ -106,7 +108,7 @@ extension S3Service {
         try Validation.checkVersionId(versionId)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: false)
         var response = xmlResponse(taggingDocument(version.metadata.tags))
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 
@@ -115,7 +117,7 @@ extension S3Service {
         try Validation.checkVersionId(versionId)
         let version = try await store.setTags(bucket: c.bucket, key: c.key, versionId: versionId, tags: [])
         var response = S3Response(status: .noContent)
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 
@@ -165,7 +167,7 @@ extension S3Service {
         }
         var response = xmlResponse(x)
         response.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 }

@@ -56,9 +56,7 @@ enum ObjectHeaders {
 
     /// The write precondition of PutObject / CompleteMultipartUpload.
     static func writePrecondition(_ c: S3Context) throws -> WritePrecondition {
-        if let ifMatch = c.header("if-match") {
-            return .etagMatches(unquote(ifMatch))
-        }
+        if c.header("if-match") != nil { return ifMatch(c.header("if-match")) }
         if let ifNoneMatch = c.header("if-none-match") {
             guard ifNoneMatch.strippingSpaces() == "*" else {
                 throw S3Error.notImplemented("A header you provided implies functionality that is not implemented")
@@ -66,6 +64,13 @@ enum ObjectHeaders {
             return .absent
         }
         return .none
+    }
+
+    /// `If-Match` (or a DeleteObjects `<ETag>`): an ETag, or `*` for "any current object".
+    static func ifMatch(_ value: String?) -> WritePrecondition {
+        guard let value else { return .none }
+        let etag = unquote(value)
+        return etag == "*" ? .exists : .etagMatches(etag)
     }
 
     static func unquote(_ etag: String) -> String {
@@ -89,12 +94,21 @@ enum ObjectHeaders {
         for pair in m.userMetadata { response.set("x-amz-meta-" + pair.key, pair.value) }
         if !m.tags.isEmpty { response.set("x-amz-tagging-count", String(m.tags.count)) }
         if m.storageClass != "STANDARD" { response.set("x-amz-storage-class", m.storageClass) }
-        if version.versionId != nullVersionId { response.set("x-amz-version-id", version.versionId) }
+        response.set("x-amz-version-id", version.reportedVersionId)
     }
 
     static func applyChecksum(_ checksum: StoredChecksum?, to response: inout S3Response) {
         guard let checksum else { return }
         response.set(checksum.algorithm.headerName, checksum.value)
         response.set("x-amz-checksum-type", checksum.kind.rawValue)
+    }
+}
+
+extension ObjectVersion {
+    /// `x-amz-version-id` as S3 reports it: the id, or `null` for null versions in buckets that have had versioning
+    /// enabled; nothing in buckets that never had it.
+    var reportedVersionId: String? {
+        if versionId != nullVersionId { return versionId }
+        return bucketVersioning == .unversioned ? nil : nullVersionId
     }
 }
