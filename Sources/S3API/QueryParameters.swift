@@ -1,3 +1,5 @@
+import SigV4
+
 /// The query string, split and percent-decoded (`+` stays `+`, as S3 clients encode spaces as %20).
 public struct QueryParameters: Sendable {
     public private(set) var items: [(name: String, value: String)] = []
@@ -17,33 +19,8 @@ public struct QueryParameters: Sendable {
     public func has(_ name: String) -> Bool { items.contains { $0.name == name } }
 }
 
-/// Percent-decodes a URL component; invalid escapes are kept literally.
-public func percentDecode(_ text: String) -> String {
-    guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
-    let bytes = Array(text.utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count)
-    var i = 0
-    while i < bytes.count {
-        if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
-            out.append(hi << 4 | lo)
-            i += 3
-        } else {
-            out.append(bytes[i])
-            i += 1
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-private func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: return c - 0x30
-    case 0x41...0x46: return c - 0x41 + 10
-    case 0x61...0x66: return c - 0x61 + 10
-    default: return nil
-    }
-}
+/// Percent-decodes a URL component; invalid escapes are kept literally, `+` stays `+`.
+public func percentDecode(_ text: String) -> String { percentDecoded(text) }
 
 /// Encodes for `encoding-type=url` responses: everything but unreserved characters and `/`.
 public func urlEncodeForListing(_ text: String) -> String {

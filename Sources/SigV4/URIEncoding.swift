@@ -36,6 +36,12 @@ private func hexValue(_ c: UInt8) -> UInt8? {
     }
 }
 
+/// Percent-decodes a URL component to a string (invalid UTF-8 is repaired); `+` stays `+`.
+public func percentDecoded(_ s: String) -> String {
+    guard s.utf8.contains(0x25) else { return s }
+    return String(decoding: percentDecode(Substring(s).utf8), as: UTF8.self)
+}
+
 /// Percent-decodes to bytes. '+' stays '+' (SigV4 never treats it as a space); a '%' not followed by two
 /// hex digits is kept literally, so any input decodes.
 func percentDecode(_ s: Substring.UTF8View) -> [UInt8] {

@@ -67,6 +67,57 @@ func commonPrefix(of key: Data, prefix: Data, delimiter: Data?) -> Data? {
     return Data(key[key.startIndex..<range.upperBound])
 }
 
+/// One entry of a key-range scan: a row, or a common prefix that stands for every key under it.
+enum ScanItem {
+    case row(Row)
+    case commonPrefix(Data)
+}
+
+/// Walks a key range in order, `maxItems` entries at most, rolling keys that contain the delimiter into common prefixes
+/// and re-seeking past each prefix, so skipped keys are never read. `query` selects rows with `key` as column 0 from
+/// `lower` (inclusive or not) below `upper`, `limit` at most. Returns whether more entries exist.
+func scanKeyRange(prefix: Data, delimiter: Data?, from start: (Data, inclusive: Bool), maxItems: Int,
+                  query: (_ lower: Data, _ inclusive: Bool, _ upper: Data?, _ limit: Int) throws -> [Row],
+                  visit: (ScanItem) throws -> Void) throws -> Bool {
+    let upper = prefixUpperBound(prefix)
+    // Nothing more may be listed: report whether anything is left.
+    guard maxItems > 0 else { return !(try query(start.0, start.inclusive, upper, 1)).isEmpty }
+    var lower = start
+    var count = 0
+    scan: while true {
+        let limit = maxItems - count + 1
+        let rows = try query(lower.0, lower.inclusive, upper, limit)
+        for row in rows {
+            let key: Data = row[0]
+            if count == maxItems { return true }
+            count += 1
+            if let cp = commonPrefix(of: key, prefix: prefix, delimiter: delimiter) {
+                try visit(.commonPrefix(cp))
+                guard let next = prefixUpperBound(cp) else { return false }
+                lower = (next, true)
+                continue scan
+            }
+            try visit(.row(row))
+            lower = (key, false)
+        }
+        // A full batch always ends in `return true` above (limit is one more than what is left): the range is done.
+        return false
+    }
+}
+
+/// `… AND key >|>= ? [AND key < ?] ORDER BY … LIMIT ?` for a scan step.
+func rangeSQL(_ head: String, inclusive: Bool, upper: Data?, order: String) -> String {
+    head + " AND key \(inclusive ? ">=" : ">") ?" + (upper == nil ? "" : " AND key < ?") + " ORDER BY \(order) LIMIT ?"
+}
+
+func rangeArguments(_ leading: StatementArguments, lower: Data, upper: Data?, limit: Int) -> StatementArguments {
+    var arguments = leading
+    _ = arguments.append(contentsOf: [lower])
+    if let upper { _ = arguments.append(contentsOf: [upper]) }
+    _ = arguments.append(contentsOf: [limit])
+    return arguments
+}
+
 extension ObjectStore {
     /// ListObjects/ListObjectsV2 as a range scan over the current-objects index (delete markers hidden).
     public func listObjects(bucket: String, prefix: String, delimiter: String?, after: ListPosition?, maxKeys: Int) async throws -> ObjectListing {
@@ -74,7 +125,6 @@ extension ObjectStore {
             _ = try Self.requireBucket(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }
-            let upper = prefixUpperBound(prefixData)
             var lower: (Data, inclusive: Bool) = (prefixData, true)
             switch after {
             case .afterKey(let k)?: if byteOrderAtLeast(k.keyData, prefixData) { lower = (k.keyData, false) }
@@ -85,37 +135,24 @@ extension ObjectStore {
             }
             var listing = ObjectListing()
             guard maxKeys > 0 else { return listing }
-            var count = 0
-            scan: while true {
-                let limit = maxKeys - count + 1
-                var sql = "SELECT key, size, etag, last_modified_ms, storage_class, checksum_algorithm, checksum_type FROM versions INDEXED BY current_objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key \(lower.inclusive ? ">=" : ">") ?"
-                var arguments: StatementArguments = [bucket, lower.0]
-                if let upper { sql += " AND key < ?"; _ = arguments.append(contentsOf: [upper]) }
-                sql += " ORDER BY key LIMIT ?"
-                _ = arguments.append(contentsOf: [limit])
-                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-                if rows.isEmpty { break scan }
-                for row in rows {
+            let head = "SELECT key, size, etag, last_modified_ms, storage_class, checksum_algorithm, checksum_type FROM versions INDEXED BY current_objects WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0"
+            listing.isTruncated = try scanKeyRange(prefix: prefixData, delimiter: delimiterData, from: lower, maxItems: maxKeys, query: { lower, inclusive, upper, limit in
+                try Row.fetchAll(db.cachedStatement(sql: rangeSQL(head, inclusive: inclusive, upper: upper, order: "key")),
+                                 arguments: rangeArguments([bucket], lower: lower, upper: upper, limit: limit))
+            }, visit: { item in
+                switch item {
+                case .commonPrefix(let cp):
+                    let text = String(decoding: cp, as: UTF8.self)
+                    listing.commonPrefixes.append(text)
+                    listing.last = .afterPrefix(text)
+                case .row(let row):
                     let key: Data = row[0]
-                    if count == maxKeys { listing.isTruncated = true; break scan }
-                    if let cp = commonPrefix(of: key, prefix: prefixData, delimiter: delimiterData) {
-                        let text = String(decoding: cp, as: UTF8.self)
-                        listing.commonPrefixes.append(text)
-                        listing.last = .afterPrefix(text)
-                        count += 1
-                        guard let next = prefixUpperBound(cp) else { break scan }
-                        lower = (next, true)
-                        continue scan
-                    }
                     let text = String(decoding: key, as: UTF8.self)
                     listing.objects.append(ListedObject(key: text, size: row[1], etag: row[2], lastModifiedMillis: row[3],
                                                         storageClass: row[4], checksumAlgorithm: row[5], checksumType: row[6]))
                     listing.last = .afterKey(text)
-                    count += 1
-                    lower = (key, false)
                 }
-                break scan  // a full batch always ends in truncation above, so reaching here means the range is exhausted
-            }
+            })
             return listing
         }
     }
@@ -127,7 +164,6 @@ extension ObjectStore {
             _ = try Self.requireBucket(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }
-            let upper = prefixUpperBound(prefixData)
             var listing = VersionListing()
             guard maxKeys > 0 else { return listing }
             let columns = "key, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, storage_class, checksum_algorithm, checksum_type"
@@ -171,32 +207,20 @@ extension ObjectStore {
                 }
             }
 
-            scan: while true {
-                let limit = maxKeys - count + 1
-                var sql = "SELECT \(columns) FROM versions INDEXED BY versions_by_key WHERE bucket = ? AND key \(lower.inclusive ? ">=" : ">") ?"
-                var arguments: StatementArguments = [bucket, lower.0]
-                if let upper { sql += " AND key < ?"; _ = arguments.append(contentsOf: [upper]) }
-                sql += " ORDER BY key, seq DESC LIMIT ?"
-                _ = arguments.append(contentsOf: [limit])
-                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-                if rows.isEmpty { break scan }
-                for row in rows {
-                    let key: Data = row[0]
-                    if count == maxKeys { listing.isTruncated = true; break scan }
-                    if let cp = commonPrefix(of: key, prefix: prefixData, delimiter: delimiterData) {
-                        listing.commonPrefixes.append(String(decoding: cp, as: UTF8.self))
-                        lastKey = cp
-                        lastVersionId = nil
-                        count += 1
-                        guard let next = prefixUpperBound(cp) else { break scan }
-                        lower = (next, true)
-                        continue scan
-                    }
+            let head = "SELECT \(columns) FROM versions INDEXED BY versions_by_key WHERE bucket = ?"
+            listing.isTruncated = try scanKeyRange(prefix: prefixData, delimiter: delimiterData, from: lower, maxItems: maxKeys - count, query: { lower, inclusive, upper, limit in
+                try Row.fetchAll(db.cachedStatement(sql: rangeSQL(head, inclusive: inclusive, upper: upper, order: "key, seq DESC")),
+                                 arguments: rangeArguments([bucket], lower: lower, upper: upper, limit: limit))
+            }, visit: { item in
+                switch item {
+                case .commonPrefix(let cp):
+                    listing.commonPrefixes.append(String(decoding: cp, as: UTF8.self))
+                    lastKey = cp
+                    lastVersionId = nil
+                case .row(let row):
                     take(row)
                 }
-                // A full batch always ends in truncation (limit is one more than what is left), so a short one means the end.
-                break scan
-            }
+            })
             if listing.isTruncated {
                 listing.nextKeyMarker = lastKey.map { String(decoding: $0, as: UTF8.self) }
                 listing.nextVersionIdMarker = lastVersionId
