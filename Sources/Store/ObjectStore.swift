@@ -42,7 +42,7 @@ public final class ObjectStore: @unchecked Sendable {
         db = try DatabasePool(path: dataDirectory + "/meta.sqlite", configuration: configuration)
         // DatabasePool sets synchronous=NORMAL when it enables WAL; an acknowledged write must survive power loss.
         try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-        try Schema.migrator.migrate(db)
+        try Schema.migrate(db)
         writer = GroupCommitter(pool: db)
         lastSequence = try db.read { try Int64.fetchOne($0, sql: "SELECT max(seq) FROM versions") ?? 0 }
     }
@@ -105,10 +105,29 @@ public final class ObjectStore: @unchecked Sendable {
     }
 }
 
+/// The index schema, versioned with `PRAGMA user_version`. A new store is created in one transaction (one fsync),
+/// which keeps a fresh `--ephemeral` start-up in milliseconds.
 enum Schema {
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
+    static let currentVersion = 1
+
+    static func migrate(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            guard version < currentVersion else {
+                if version > currentVersion {
+                    throw StoreError.io("the data directory was written by a newer Lockstep (schema \(version), this build knows \(currentVersion))")
+                }
+                return
+            }
+            try db.inTransaction {
+                if version < 1 { try createVersion1(db) }
+                try db.execute(sql: "PRAGMA user_version = \(currentVersion)")
+                return .commit
+            }
+        }
+    }
+
+    static func createVersion1(_ db: Database) throws {
             try db.execute(sql: """
                 CREATE TABLE buckets (
                     name TEXT PRIMARY KEY,
@@ -165,8 +184,6 @@ enum Schema {
                     PRIMARY KEY (upload_id, part_number)
                 ) WITHOUT ROWID;
                 """)
-        }
-        return migrator
     }
 }
 
