@@ -18,12 +18,11 @@ enum S3Time {
 
     private static func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-    /// `2006-01-02T15:04:05.000Z` (XML listings).
+    /// `2006-01-02T15:04:05.000Z` (XML listings). Whole seconds, like S3 and like `Last-Modified`, so a listing and a
+    /// HEAD of the same object agree (sync tools compare them).
     static func iso8601(_ millis: Int64) -> String {
         let t = components(millis)
-        let ms = Int(millis % 1000)
-        let msText = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
-        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).\(msText)Z"
+        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).000Z"
     }
 
     /// `Mon, 02 Jan 2006 15:04:05 GMT` (Last-Modified, Date).

@@ -31,7 +31,7 @@ struct ListingTests {
         #expect(first.value("ETag") == quoted(md5Hex(Array("a/1".utf8))))
         #expect(first.value("Size") == "3")
         #expect(first.value("StorageClass") == "STANDARD")
-        #expect(first.value("LastModified") == "2025-03-01T12:00:00.250Z")
+        #expect(first.value("LastModified") == "2025-03-01T12:00:00.000Z", "S3 lists whole seconds, matching Last-Modified")
         #expect(first.at("Owner", "ID") != nil, "ListObjects v1 always includes the owner")
         #expect(root.child("NextMarker") == nil)
     }
