@@ -166,6 +166,7 @@ public final class FrameEncryptor {
     private let pending: UnsafeMutableRawBufferPointer  // plaintext of the frame being filled
     private let sealed: UnsafeMutableRawBufferPointer  // ciphertext ‖ tag of the frame being emitted
     private var pendingCount = 0
+    private var pendingUsed = 0  // high-water mark of `pending`, wiped on release
     private var nextFrame = 0
     private var closed = false
 
@@ -185,7 +186,7 @@ public final class FrameEncryptor {
     }
 
     deinit {
-        OPENSSL_cleanse(pending.baseAddress, pending.count)
+        if pendingUsed > 0 { OPENSSL_cleanse(pending.baseAddress, pendingUsed) }
         pending.deallocate()
         sealed.deallocate()
         sealer.deallocate()
@@ -212,6 +213,7 @@ public final class FrameEncryptor {
                 UnsafeMutableRawBufferPointer(rebasing: pending[pendingCount..<pendingCount + n])
                     .copyMemory(from: UnsafeRawBufferPointer(rebasing: input[..<n]))
                 pendingCount += n
+                pendingUsed = max(pendingUsed, pendingCount)
                 input = UnsafeRawBufferPointer(rebasing: input[n...])
             }
             plaintextSize += Int64(bytes.count)
@@ -270,6 +272,7 @@ public final class FrameDecryptor {
     private let plain: UnsafeMutableRawBufferPointer  // decrypted frame
     private let pending: UnsafeMutableRawBufferPointer  // sealed frame assembled from pieces
     private var pendingCount = 0
+    private var plainUsed = 0  // high-water mark of `plain`, wiped on release
     private var streamFrames: Range<Int>
     private var streamNext: Int
     private var wanted: Range<Int64>
@@ -292,7 +295,7 @@ public final class FrameDecryptor {
     }
 
     deinit {
-        OPENSSL_cleanse(plain.baseAddress, plain.count)
+        if plainUsed > 0 { OPENSSL_cleanse(plain.baseAddress, plainUsed) }
         plain.deallocate()
         pending.deallocate()
         sealer.deallocate()
@@ -408,6 +411,7 @@ public final class FrameDecryptor {
     private func emit(_ sealed: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
         let frame = streamNext
         let n = try decrypt(frameIndex: frame, sealed: sealed, into: plain)
+        plainUsed = max(plainUsed, n)
         streamNext += 1
         let frameStart = Int64(frame) * Int64(FrameLayout.plaintextFrameSize)
         let lower = Int(max(wanted.lowerBound - frameStart, 0))

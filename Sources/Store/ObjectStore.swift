@@ -119,6 +119,9 @@ enum Schema {
                 }
                 return
             }
+            if version == 0, try db.tableExists("versions") {
+                throw StoreError.io("the data directory holds an index from a pre-release build without a schema version; move it away and start again")
+            }
             try db.inTransaction {
                 if version < 1 { try createVersion1(db) }
                 try db.execute(sql: "PRAGMA user_version = \(currentVersion)")
