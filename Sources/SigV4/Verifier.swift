@@ -4,6 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 import LockstepCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Verifies SigV4 header-signed and presigned (query) requests.
 public struct SigV4Verifier: Sendable {
@@ -11,6 +14,7 @@ public struct SigV4Verifier: Sendable {
     /// Accept unknown access keys and wrong signatures (everything is still parsed and validated).
     public let allowAnyCredentials: Bool
     public let maxClockSkewSeconds: Int
+    private let signingKeys = SigningKeyCache()
 
     public init(credentials: any CredentialProvider, allowAnyCredentials: Bool = false, maxClockSkewSeconds: Int = 900) {
         self.credentials = credentials
@@ -161,7 +165,7 @@ public struct SigV4Verifier: Sendable {
         } else {
             throw .invalidAccessKeyId
         }
-        let key = signingKey(secret: secret, date: credential.date, region: credential.region, service: credential.service)
+        let key = signingKeys.key(secret: secret, date: credential.date, region: credential.region, service: credential.service)
         let scope = credential.scope
         let provided = Array(asciiLowercased(providedSignature).utf8)
 
@@ -193,5 +197,34 @@ extension String {
         guard let start = u.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
         let end = u.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
         return String(self[start...end])
+    }
+}
+
+/// Signing keys change once a day per credential scope; deriving one costs four HMACs, so keep the few in use.
+final class SigningKeyCache: @unchecked Sendable {
+    private var keys: [String: [UInt8]] = [:]
+    private let lock = Mutex()
+
+    func key(secret: String, date: String, region: String, service: String) -> [UInt8] {
+        let id = secret + "\u{0}" + date + "\u{0}" + region + "\u{0}" + service
+        if let known = lock.withLock({ keys[id] }) { return known }
+        let derived = signingKey(secret: secret, date: date, region: region, service: service)
+        lock.withLock {
+            if keys.count >= 64 { keys.removeAll() }
+            keys[id] = derived
+        }
+        return derived
+    }
+}
+
+/// A pthread mutex (FoundationEssentials has no NSLock).
+final class Mutex: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
     }
 }

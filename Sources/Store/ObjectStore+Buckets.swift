@@ -26,6 +26,14 @@ extension ObjectStore {
                       configuration: (try? decodeJSON(BucketConfiguration.self, config)) ?? BucketConfiguration())
     }
 
+    /// The hot-path check: existence and versioning state only, without decoding the configuration document.
+    static func requireVersioning(_ db: Database, _ name: String) throws -> VersioningState {
+        guard let state = try String.fetchOne(db.cachedStatement(sql: "SELECT versioning FROM buckets WHERE name = ?"), arguments: [name]) else {
+            throw StoreError.noSuchBucket
+        }
+        return VersioningState(rawValue: state) ?? .unversioned
+    }
+
     static func requireBucket(_ db: Database, _ name: String) throws -> Bucket {
         guard let bucket = try fetchBucket(db, name) else { throw StoreError.noSuchBucket }
         return bucket

@@ -60,11 +60,11 @@ extension ObjectStore {
     /// The current (or the given) version of a key. Delete markers are reported as `.isDeleteMarker`.
     public func object(bucket: String, key: String, versionId: String? = nil, withBody: Bool = true) async throws -> ObjectVersion {
         try readNow { db in
-            let bucketInfo = try Self.requireBucket(db, bucket)
+            let versioning = try Self.requireVersioning(db, bucket)
             guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
                 throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
             }
-            version.bucketVersioning = bucketInfo.versioning
+            version.bucketVersioning = versioning
             if version.isDeleteMarker {
                 throw StoreError.isDeleteMarker(versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
                                                 explicitVersion: versionId != nil)
