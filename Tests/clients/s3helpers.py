@@ -54,6 +54,14 @@ def random_secret_key() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(40))
 
 
+def write_tree(root: Path, tree: dict[str, bytes]) -> None:
+    """Writes {relative path: bytes} under root, creating directories."""
+    for rel, data in tree.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
 def unique_bucket_name(prefix: str = "ls") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:20]}"
 

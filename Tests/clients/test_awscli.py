@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 
+import s3helpers
 from s3helpers import MiB, md5_hex, unique_bucket_name
 
 # Local file names (relative paths) that exercise escaping in URLs, XML and the CLI's own parsing.
@@ -32,11 +33,9 @@ TREE = {
 def write_tree(root: Path, tree: dict, age_seconds: int = 3600) -> None:
     """Write files, dated an hour back so that sync's size-and-time comparison is deterministic."""
     past = time.time() - age_seconds
-    for rel, data in tree.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        os.utime(p, (past, past))
+    s3helpers.write_tree(root, tree)
+    for rel in tree:
+        os.utime(root / rel, (past, past))
 
 
 def read_tree(root: Path) -> dict:

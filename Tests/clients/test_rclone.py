@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from s3helpers import MiB, md5_hex, unique_bucket_name
+from s3helpers import write_tree, MiB, md5_hex, unique_bucket_name
 
 AWKWARD_NAMES = [
     "plain.txt",
@@ -67,10 +67,7 @@ def test_sync_check_and_delete(rclone, s3, bucket, tmp_path):
     tree = {f"names/{n}": f"content of {n}".encode() for n in AWKWARD_NAMES}
     tree["deep/a/b/c.bin"] = os.urandom(200_000)
     tree["empty.txt"] = b""
-    for rel, data in tree.items():
-        p = up / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
+    write_tree(up, tree)
     rclone("sync", up, f"lockstep:{bucket}/mirror")
     assert lsl(rclone, f"lockstep:{bucket}/mirror") == {k: len(v) for k, v in tree.items()}
     # rclone check compares sizes and MD5 hashes (from the ETags) in both directions.

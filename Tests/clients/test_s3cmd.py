@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from s3helpers import MiB, unique_bucket_name
+from s3helpers import write_tree, MiB, unique_bucket_name
 
 AWKWARD_NAMES = [
     "plain.txt",
@@ -71,10 +71,7 @@ def test_sync_up_and_down(s3cmd, s3, bucket, tmp_path):
     tree = {f"sub dir/{n}": f"content of {n}".encode() for n in AWKWARD_NAMES}
     tree["top.bin"] = os.urandom(100_000)
     tree["a/b/c/deep.txt"] = b"deep"
-    for rel, data in tree.items():
-        p = up / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
+    write_tree(up, tree)
     s3cmd("sync", f"{up}/", f"s3://{bucket}/mirror/")
     assert ls_keys(s3cmd, f"s3://{bucket}/mirror/") == {f"mirror/{k}": len(v) for k, v in tree.items()}
     down = tmp_path / "down"
