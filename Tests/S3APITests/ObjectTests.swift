@@ -366,3 +366,16 @@ struct ObjectTests {
         s.hasPrefix("\"") && s.hasSuffix("\"") && s.count >= 2 ? String(s.dropFirst().dropLast()) : s
     }
 }
+
+@Suite("Upload limits")
+struct UploadLimitTests {
+    /// A single PUT may not exceed 5 GiB; the declared length is refused before any byte is read.
+    @Test func putLargerThanFiveGiBIsEntityTooLarge() async throws {
+        let s3 = try S3TestServer()
+        await s3.createBucket("lim")
+        let reply = await s3.send(.put, S3TestServer.path("lim", "huge"), body: [1, 2, 3], payload: .unsigned,
+                                  declaredLength: 5 * 1024 * 1024 * 1024 + 1)
+        expectWellFormedError(reply, code: "EntityTooLarge", status: 400)
+        #expect(await s3.get("lim", "huge").status == 404)
+    }
+}

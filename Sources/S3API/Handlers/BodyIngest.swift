@@ -12,8 +12,15 @@ extension S3Service {
     /// Bodies at least this large are hashed on two extra threads (see `DigestLanes`).
     static let parallelHashingThreshold: Int64 = 1 << 20
 
+    /// The largest single PUT or part S3 accepts (5 GiB).
+    static let maximumUploadSize: Int64 = 5 * 1024 * 1024 * 1024
+
     /// Streams a verified payload into the store: inline bytes when small, otherwise a blob file (fsynced before return).
     func ingest(_ payload: PayloadReader) async throws -> IngestedBody {
+        if let declared = payload.declaredLength, declared > Self.maximumUploadSize {
+            throw S3Error("EntityTooLarge", .badRequest, "Your proposed upload exceeds the maximum allowed size",
+                          details: [("ProposedSize", String(declared)), ("MaxSizeAllowed", String(Self.maximumUploadSize))])
+        }
         if let declared = payload.declaredLength, declared <= Int64(ObjectStore.inlineLimit) {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(Int(declared))
