@@ -53,6 +53,18 @@ enum S3Time {
 }
 
 enum RequestIds {
-    static func requestId() -> String { secureRandomBytes(8).hexString.uppercased() }
+    private static let prefix = secureRandomBytes(4).hexString.uppercased()
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var counter: UInt32 = 0
+
+    /// 16 upper-case hex digits like AWS's: a per-process random prefix and a counter (unique, and cheap per request).
+    static func requestId() -> String {
+        let n = lock.withLock { () -> UInt32 in
+            counter &+= 1
+            return counter
+        }
+        let hex = String(n, radix: 16, uppercase: true)
+        return prefix + String(repeating: "0", count: 8 - hex.count) + hex
+    }
     static func hostId() -> String { Base64.encode(secureRandomBytes(48)) }
 }

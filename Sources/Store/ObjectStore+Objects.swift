@@ -31,7 +31,7 @@ extension ObjectStore {
             bucket: row[1], key: String(decoding: keyData, as: UTF8.self), versionId: row[3],
             sequence: row[0], isLatest: row[4], isDeleteMarker: row[5], size: row[6],
             etag: row[7], lastModifiedMillis: row[8],
-            metadata: try decodeJSON(ObjectMetadata.self, row[9]), body: nil)
+            metadata: try MetadataCodec.decode(row[9]), body: nil)
         if withBody {
             if let inline: Data = row[10] {
                 version.body = .inline(Array(inline))
@@ -149,7 +149,7 @@ extension ObjectStore {
                                  storage_class, checksum_algorithm, checksum_type, meta, body, segments)
             VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [sequence, bucket.name, key.keyData, versionId, isDeleteMarker, object?.size ?? 0, object?.etag ?? "",
-                             now, metadata.storageClass, metadata.checksum?.algorithm.rawValue, metadata.checksum?.kind.rawValue, encodeJSON(metadata), inline, segments])
+                             now, metadata.storageClass, metadata.checksum?.algorithm.rawValue, metadata.checksum?.kind.rawValue, MetadataCodec.encode(metadata), inline, segments])
         let version = ObjectVersion(bucket: bucket.name, key: key, versionId: versionId, sequence: sequence, isLatest: true,
                                     isDeleteMarker: isDeleteMarker, size: object?.size ?? 0, etag: object?.etag ?? "",
                                     lastModifiedMillis: now, metadata: metadata, body: object?.body, bucketVersioning: bucket.versioning)
@@ -217,7 +217,7 @@ extension ObjectStore {
                                                 explicitVersion: versionId != nil)
             }
             version.metadata.tags = tags
-            try db.execute(sql: "UPDATE versions SET meta = ? WHERE seq = ?", arguments: [encodeJSON(version.metadata), version.sequence])
+            try db.execute(sql: "UPDATE versions SET meta = ? WHERE seq = ?", arguments: [MetadataCodec.encode(version.metadata), version.sequence])
             return version
         }
     }

@@ -108,7 +108,9 @@ public final class ObjectStore: @unchecked Sendable {
 /// The index schema, versioned with `PRAGMA user_version`. A new store is created in one transaction (one fsync),
 /// which keeps a fresh `--ephemeral` start-up in milliseconds.
 enum Schema {
-    static let currentVersion = 1
+    /// 2: object metadata stored in `MetadataCodec`'s binary form. Lockstep has not been released with an older schema,
+    /// so an older index is a development build's and is refused with a clear message rather than upgraded.
+    static let currentVersion = 2
 
     static func migrate(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
@@ -119,18 +121,19 @@ enum Schema {
                 }
                 return
             }
-            if version == 0, try db.tableExists("versions") {
-                throw StoreError.io("the data directory holds an index from a pre-release build without a schema version; move it away and start again")
+            let preRelease = try version > 0 || db.tableExists("versions")
+            if preRelease {
+                throw StoreError.io("the data directory holds an index from a pre-release build (schema \(version)); move it away and start again")
             }
             try db.inTransaction {
-                if version < 1 { try createVersion1(db) }
+                try createSchema(db)
                 try db.execute(sql: "PRAGMA user_version = \(currentVersion)")
                 return .commit
             }
         }
     }
 
-    static func createVersion1(_ db: Database) throws {
+    static func createSchema(_ db: Database) throws {
             try db.execute(sql: """
                 CREATE TABLE buckets (
                     name TEXT PRIMARY KEY,
@@ -155,7 +158,7 @@ enum Schema {
                     storage_class TEXT NOT NULL,
                     checksum_algorithm TEXT,
                     checksum_type TEXT,
-                    meta TEXT NOT NULL,
+                    meta BLOB NOT NULL,
                     body BLOB,
                     segments TEXT
                 );

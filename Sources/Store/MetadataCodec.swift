@@ -1,0 +1,128 @@
+import Foundation
+import LockstepCrypto
+
+/// The compact binary form of `ObjectMetadata` kept in each version row. It is read on every GET and HEAD, where
+/// decoding JSON with `JSONDecoder` cost more than the index lookup itself. Layout (version 1): a version byte, six
+/// optional strings (content type, encoding, disposition, language, cache control, expires), the storage class, user
+/// metadata and tags as counted pairs, then an optional checksum (algorithm, value, kind). Strings are a LEB128 length
+/// and UTF-8 bytes; an optional string is a presence byte (0 or 1) followed by the string when present.
+enum MetadataCodec {
+    static let version: UInt8 = 1
+
+    static func encode(_ m: ObjectMetadata) -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(128)
+        out.append(version)
+        for field in [m.contentType, m.contentEncoding, m.contentDisposition, m.contentLanguage, m.cacheControl, m.expires] {
+            writeOptional(field, into: &out)
+        }
+        write(m.storageClass, into: &out)
+        writePairs(m.userMetadata, into: &out)
+        writePairs(m.tags, into: &out)
+        if let checksum = m.checksum {
+            out.append(1)
+            write(checksum.algorithm.rawValue, into: &out)
+            write(checksum.value, into: &out)
+            write(checksum.kind.rawValue, into: &out)
+        } else {
+            out.append(0)
+        }
+        return Data(out)
+    }
+
+    struct Malformed: Error {}
+
+    static func decode(_ data: Data) throws -> ObjectMetadata {
+        try data.withUnsafeBytes { raw -> ObjectMetadata in
+            var reader = Reader(bytes: raw)
+            guard try reader.byte() == version else { throw Malformed() }
+            var m = ObjectMetadata()
+            m.contentType = try reader.optionalString()
+            m.contentEncoding = try reader.optionalString()
+            m.contentDisposition = try reader.optionalString()
+            m.contentLanguage = try reader.optionalString()
+            m.cacheControl = try reader.optionalString()
+            m.expires = try reader.optionalString()
+            m.storageClass = try reader.string()
+            m.userMetadata = try reader.pairs()
+            m.tags = try reader.pairs()
+            if try reader.byte() == 1 {
+                guard let algorithm = ChecksumAlgorithm(rawValue: try reader.string()) else { throw Malformed() }
+                let value = try reader.string()
+                guard let kind = StoredChecksum.Kind(rawValue: try reader.string()) else { throw Malformed() }
+                m.checksum = StoredChecksum(algorithm: algorithm, value: value, kind: kind)
+            }
+            return m
+        }
+    }
+
+    private static func writeLength(_ n: Int, into out: inout [UInt8]) {
+        var n = UInt64(n)
+        repeat {
+            let low = UInt8(n & 0x7F)
+            n >>= 7
+            out.append(n == 0 ? low : low | 0x80)
+        } while n != 0
+    }
+
+    private static func write(_ s: String, into out: inout [UInt8]) {
+        writeLength(s.utf8.count, into: &out)
+        out.append(contentsOf: s.utf8)
+    }
+
+    private static func writeOptional(_ s: String?, into out: inout [UInt8]) {
+        guard let s else { out.append(0); return }
+        out.append(1)
+        write(s, into: &out)
+    }
+
+    private static func writePairs(_ pairs: [Tag], into out: inout [UInt8]) {
+        writeLength(pairs.count, into: &out)
+        for pair in pairs {
+            write(pair.key, into: &out)
+            write(pair.value, into: &out)
+        }
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        mutating func byte() throws -> UInt8 {
+            guard offset < bytes.count else { throw Malformed() }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func length() throws -> Int {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                let b = try byte()
+                value |= UInt64(b & 0x7F) << shift
+                if b & 0x80 == 0 { break }
+                shift += 7
+                guard shift < 64 else { throw Malformed() }
+            }
+            guard value <= UInt64(bytes.count - offset) else { throw Malformed() }
+            return Int(value)
+        }
+
+        mutating func string() throws -> String {
+            let n = try length()
+            defer { offset += n }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), as: UTF8.self)
+        }
+
+        mutating func optionalString() throws -> String? {
+            try byte() == 1 ? try string() : nil
+        }
+
+        mutating func pairs() throws -> [Tag] {
+            let count = try length()
+            var out: [Tag] = []
+            out.reserveCapacity(count)
+            for _ in 0..<count { out.append(Tag(key: try string(), value: try string())) }
+            return out
+        }
+    }
+}
