@@ -36,6 +36,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: v5),
+        .target(name: "KeyService", dependencies: ["LockstepCrypto"], swiftSettings: v5),
         .target(name: "S3API", dependencies: [
             "LockstepCrypto", "LockstepXML", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto"], swiftSettings: v5),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto"], swiftSettings: v5),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: v5),
+        .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"], swiftSettings: v5),
         .testTarget(name: "S3APITests", dependencies: ["S3API", "Store", "SigV4", "LockstepXML", "LockstepCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
