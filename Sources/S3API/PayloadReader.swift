@@ -161,7 +161,7 @@ final class PayloadReader {
         }
     }
 
-    /// Reads and discards whatever is left (used by operations whose body is small XML via `collect`).
+    /// Reads the whole (small, XML) body into memory, refusing anything larger than `limit`.
     func collect(limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         while let chunk = try await next() {

@@ -35,8 +35,6 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case abortMultipartUpload = "AbortMultipartUpload"
     case listParts = "ListParts"
 
-    /// Whether the request body is object data (streamed to the store) rather than a small XML document.
-    var carriesObjectData: Bool { self == .putObject || self == .uploadPart }
 }
 
 /// Bucket sub-resources Lockstep knows but does not implement yet: answered with NotImplemented rather than misrouted.

@@ -53,13 +53,13 @@ public final class S3Service: Sendable {
         let requestId = RequestIds.requestId()
         var resource = request.rawPath
         var response: S3Response
-        var target = ErrorTarget()
+        var addressed: (bucket: String, key: String) = ("", "")
+        var query = QueryParameters(raw: "")
         do {
-            let (bucket, key) = try address(request)
+            addressed = try address(request)
+            let (bucket, key) = addressed
             resource = key.isEmpty ? (bucket.isEmpty ? "/" : "/\(bucket)") : "/\(bucket)/\(key)"
-            let query = QueryParameters(raw: request.rawQuery)
-            target = ErrorTarget(bucket: bucket, key: key, versionId: query["versionId"], uploadId: query["uploadId"],
-                                 condition: request.header("if-none-match") != nil && request.header("if-match") == nil ? "If-None-Match" : "If-Match")
+            query = QueryParameters(raw: request.rawQuery)
             let auth = try authenticate(request)
             let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
                                                query: query, headers: request.headers)
@@ -68,6 +68,9 @@ public final class S3Service: Sendable {
         } catch let error as S3Error {
             response = render(error, resource: resource, requestId: requestId, method: request.method)
         } catch let error as StoreError {
+            // Only an error needs to know what it names; built here, not on every request.
+            let target = ErrorTarget(bucket: addressed.bucket, key: addressed.key, versionId: query["versionId"], uploadId: query["uploadId"],
+                                     condition: request.header("if-none-match") != nil && request.header("if-match") == nil ? "If-None-Match" : "If-Match")
             response = render(S3Error(storeError: error, resource: resource, target: target), resource: resource, requestId: requestId,
                               method: request.method)
         } catch {

@@ -39,6 +39,20 @@ public final class BlobStore: @unchecked Sendable {
         return BlobWriter(store: self, id: id, fd: fd, tmpPath: tmpPath)
     }
 
+    /// Creates a blob, lets `fill` write it, and makes it durable; on any failure the temp file is removed.
+    /// Returns the new body segment and whatever `fill` returned.
+    public func writeBlob<T>(_ fill: (BlobWriter) async throws -> T) async throws -> (BodySegment, T) {
+        let writer = try makeWriter()
+        do {
+            let result = try await fill(writer)
+            try await writer.finish()
+            return (BodySegment(blob: writer.id, size: writer.size), result)
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
     /// Moves a finished temp file into place durably.
     func install(id: String, tmpPath: String) throws {
         let dir = "\(blobsDir)/\(id.prefix(2))"

@@ -31,25 +31,19 @@ extension S3Service {
         guard payload.declaredLength != nil else {
             throw S3Error("MissingContentLength", .lengthRequired, "You must provide the Content-Length HTTP header.")
         }
-        let writer = try store.blobs.makeWriter()
-        do {
-            let digests: PayloadDigests
-            if payload.declaredLength! >= Self.parallelHashingThreshold {
+        let parallel = payload.declaredLength! >= Self.parallelHashingThreshold
+        let (segment, digests) = try await store.blobs.writeBlob { writer -> PayloadDigests in
+            if parallel {
                 payload.parallelize { try writer.write($0) }
                 while try await payload.next() != nil {}
-                digests = try await payload.complete()
-            } else {
-                while let chunk = try await payload.next() {
-                    try chunk.withUnsafeReadableBytes { try writer.write($0) }
-                }
-                digests = try payload.finish()
+                return try await payload.complete()
             }
-            try await writer.finish()
-            return IngestedBody(body: .segments([BodySegment(blob: writer.id, size: writer.size)]), digests: digests)
-        } catch {
-            writer.discard()
-            throw error
+            while let chunk = try await payload.next() {
+                try chunk.withUnsafeReadableBytes { try writer.write($0) }
+            }
+            return try payload.finish()
         }
+        return IngestedBody(body: .segments([segment]), digests: digests)
     }
 
     /// Copies a byte range of a stored version into a new body, hashing as it goes (CopyObject, UploadPartCopy).
@@ -66,8 +60,7 @@ extension S3Service {
             }
             return (.inline(bytes), md5.finalize().hexString, computer.map { StoredChecksum(algorithm: $0.algorithm, value: $0.finalizeBase64()) })
         }
-        let writer = try store.blobs.makeWriter()
-        do {
+        let (segment, _) = try await store.blobs.writeBlob { writer in
             while let chunk = try reader.next() {
                 try chunk.withUnsafeReadableBytes { bytes in
                     md5.update(bytes)
@@ -75,12 +68,8 @@ extension S3Service {
                     try writer.write(bytes)
                 }
             }
-            try await writer.finish()
-        } catch {
-            writer.discard()
-            throw error
         }
-        return (.segments([BodySegment(blob: writer.id, size: writer.size)]), md5.finalize().hexString,
+        return (.segments([segment]), md5.finalize().hexString,
                 computer.map { StoredChecksum(algorithm: $0.algorithm, value: $0.finalizeBase64()) })
     }
 }

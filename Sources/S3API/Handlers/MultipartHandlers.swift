@@ -79,15 +79,7 @@ extension S3Service {
         switch body {
         case .segments(let segments): return segments[0].blob
         case .inline(let bytes):
-            let writer = try store.blobs.makeWriter()
-            do {
-                try bytes.withUnsafeBytes { try writer.write($0) }
-                try await writer.finish()
-            } catch {
-                writer.discard()
-                throw error
-            }
-            return writer.id
+            return try await store.blobs.writeBlob { writer in try bytes.withUnsafeBytes { try writer.write($0) } }.0.blob
         }
     }
 
