@@ -21,8 +21,21 @@ public struct KMSKey: Codable, Sendable, Equatable {
     public var rotationEnabled: Bool
     public var materials: [Material]
     public var tags: [String: String]
+    /// `CUSTOMER` for keys made through CreateKey, `AWS` for the managed `aws/s3` key (nil reads as `CUSTOMER`).
+    public var keyManager: String?
+    /// The hidden key that wraps SSE-S3 data keys; not visible through the KMS API.
+    public var isServiceKey: Bool?
 
     public var currentMaterialVersion: Int { materials.last?.version ?? 0 }
+    public var isAWSManaged: Bool { keyManager == "AWS" }
+}
+
+/// The one account Lockstep serves, as it appears in ARNs.
+public enum LockstepAccount {
+    public static let id = "000000000000"
+
+    public static func keyARN(region: String, keyId: String) -> String { "arn:aws:kms:\(region):\(id):key/\(keyId)" }
+    public static func aliasARN(region: String, alias: String) -> String { "arn:aws:kms:\(region):\(id):\(alias)" }
 }
 
 public enum KeyringError: Error, Equatable, Sendable {
@@ -51,12 +64,18 @@ public final class Keyring: @unchecked Sendable {
     private let rootKey: [UInt8]
     private let lock = NSLock()
     private var document = Document(keys: [], aliases: [:])
+    /// Milliseconds since the epoch; keys scheduled for deletion are deleted once it passes their deletion date.
+    public let now: @Sendable () -> Int64
+
+    public static let awsS3Alias = "alias/aws/s3"
 
     /// Opens the keyring in `dataDirectory`, or starts an empty one. A keyring that does not open under this root key
-    /// is an error, never silently replaced.
-    public init(dataDirectory: String, rootKey: RootKey) throws {
+    /// is an error, never silently replaced. Alias names are stored with their `alias/` prefix.
+    public init(dataDirectory: String, rootKey: RootKey,
+                now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }) throws {
         path = dataDirectory + "/" + Self.fileName
         self.rootKey = rootKey.bytes
+        self.now = now
         guard let sealed = FileManager.default.contents(atPath: path) else { return }
         let bytes = Array(sealed)
         guard bytes.count >= 12 + 16 else { throw KeyringError.corrupt("the keyring file is too short") }
@@ -74,23 +93,98 @@ public final class Keyring: @unchecked Sendable {
         }
     }
 
-    public var keys: [KMSKey] { lock.withLock { document.keys } }
-    public var aliases: [String: String] { lock.withLock { document.aliases } }
+    public var keys: [KMSKey] {
+        purgeDeletedKeys()
+        return lock.withLock { document.keys }
+    }
+    public var aliases: [String: String] {
+        purgeDeletedKeys()
+        return lock.withLock { document.aliases }
+    }
 
     public func key(_ id: String) throws -> KMSKey {
-        try lock.withLock {
+        purgeDeletedKeys()
+        return try lock.withLock {
             guard let key = document.keys.first(where: { $0.id == id }) else { throw KeyringError.notFound(id) }
             return key
         }
     }
 
+    /// A key named the ways AWS accepts: key id, key ARN, `alias/NAME`, or alias ARN. ARNs must name this account.
+    public func resolve(_ reference: String) throws -> KMSKey {
+        var name = reference
+        if reference.hasPrefix("arn:") {
+            let fields = reference.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard fields.count == 6, fields[2] == "kms", fields[4] == Substring(LockstepAccount.id) else { throw KeyringError.notFound(reference) }
+            name = String(fields[5])
+            if name.hasPrefix("key/") { name = String(name.dropFirst(4)) }
+        }
+        if name.hasPrefix("alias/") {
+            guard let id = aliases[name] else { throw KeyringError.notFound(reference) }
+            return try key(id)
+        }
+        do { return try key(name) } catch { throw KeyringError.notFound(reference) }
+    }
+
     public func createKey(description: String = "", tags: [String: String] = [:], nowMillis: Int64) throws -> KMSKey {
-        let key = KMSKey(id: UUID().uuidString.lowercased(), description: description, state: .enabled, createdMillis: nowMillis,
-                         deletionMillis: nil, rotationEnabled: false,
-                         materials: [KMSKey.Material(version: 1, createdMillis: nowMillis, secret: Base64.encode(secureRandomBytes(32)))],
-                         tags: tags)
+        let key = Self.newKey(description: description, tags: tags, nowMillis: nowMillis, keyManager: "CUSTOMER")
         try mutate { $0.keys.append(key) }
         return key
+    }
+
+    private static func newKey(description: String, tags: [String: String], nowMillis: Int64, keyManager: String,
+                               isServiceKey: Bool? = nil) -> KMSKey {
+        KMSKey(id: UUID().uuidString.lowercased(), description: description, state: .enabled, createdMillis: nowMillis,
+               deletionMillis: nil, rotationEnabled: keyManager == "AWS",
+               materials: [KMSKey.Material(version: 1, createdMillis: nowMillis, secret: Base64.encode(secureRandomBytes(32)))],
+               tags: tags, keyManager: keyManager, isServiceKey: isServiceKey)
+    }
+
+    /// The AWS managed key S3 uses for SSE-KMS when no key is named (`alias/aws/s3`), created on first use.
+    public func awsManagedS3Key() throws -> KMSKey {
+        if let id = aliases[Self.awsS3Alias] { return try key(id) }
+        let time = now()
+        return try findOrCreate(where: { document in document.aliases[Self.awsS3Alias].flatMap { id in document.keys.first { $0.id == id } } }) {
+            document in
+            let key = Self.newKey(description: "Default key that protects my S3 objects when no other key is defined", tags: [:],
+                                  nowMillis: time, keyManager: "AWS")
+            document.keys.append(key)
+            document.aliases[Self.awsS3Alias] = key.id
+            return key
+        }
+    }
+
+    /// The hidden key that wraps SSE-S3 data keys, created on first use.
+    public func serviceKey() throws -> KMSKey {
+        if let key = lock.withLock({ document.keys.first { $0.isServiceKey == true } }) { return key }
+        let time = now()
+        return try findOrCreate(where: { $0.keys.first { $0.isServiceKey == true } }) { document in
+            let key = Self.newKey(description: "Lockstep SSE-S3 service key", tags: [:], nowMillis: time, keyManager: "AWS", isServiceKey: true)
+            document.keys.append(key)
+            return key
+        }
+    }
+
+    /// Checks and creates under the one lock, so concurrent first uses agree on one key.
+    private func findOrCreate(where find: (Document) -> KMSKey?, create: (inout Document) -> KMSKey) throws -> KMSKey {
+        var result: KMSKey?
+        try mutate { document in
+            if let existing = find(document) { result = existing; return }
+            result = create(&document)
+        }
+        return result!
+    }
+
+    /// Deletes keys whose scheduled deletion date has passed on the keyring's clock, with their aliases and material.
+    func purgeDeletedKeys() {
+        let time = now()
+        let due = lock.withLock { document.keys.contains { $0.state == .pendingDeletion && ($0.deletionMillis ?? .max) <= time } }
+        guard due else { return }
+        try? mutate { document in
+            let gone = Set(document.keys.filter { $0.state == .pendingDeletion && ($0.deletionMillis ?? .max) <= time }.map(\.id))
+            document.keys.removeAll { gone.contains($0.id) }
+            document.aliases = document.aliases.filter { !gone.contains($0.value) }
+        }
     }
 
     /// Adds a new generation of key material; later wraps use it, earlier wraps still unwrap.
