@@ -9,6 +9,16 @@ public struct RootKey: Sendable {
         case file(String)
         case generated(String)
         case existing(String)
+
+        /// Where the key came from, for messages and the banner.
+        public var origin: String {
+            switch self {
+            case .environment: return "from LOCKSTEP_ROOT_KEY"
+            case .file(let path): return "from \(path)"
+            case .generated(let path): return "generated into \(path)"
+            case .existing(let path): return "from \(path)"
+            }
+        }
     }
 
     public let bytes: [UInt8]

@@ -1,8 +1,9 @@
 import Foundation
+import KeyService
 
 /// What `serve` prints once listening: one JSON line for programs, then a banner for people.
 enum Banner {
-    static func print(configuration: ServerConfiguration, port: Int, dataDirectory: String) {
+    static func print(configuration: ServerConfiguration, port: Int, dataDirectory: String, rootKey: RootKey.Source) {
         let endpoint = "http://\(configuration.address.contains(":") ? "[\(configuration.address)]" : configuration.address):\(port)"
         let ready: [String: Any] = [
             "event": "ready", "endpoint": endpoint, "port": port, "accessKey": configuration.accessKey,
@@ -18,6 +19,8 @@ enum Banner {
               secret key: \(configuration.secretKey)
               region:     \(configuration.region)
               data dir:   \(dataDirectory)\(configuration.ephemeral ? " (ephemeral: removed on exit)" : "")
+              root key:   \(rootKey.origin)\(rootKeyAdvice(rootKey))
+              KMS API:    \(endpoint) (aws kms --endpoint-url \(endpoint) ...)
 
             Terraform (>= 1.10) backend block for this endpoint:
 
@@ -43,5 +46,10 @@ enum Banner {
 
             """
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func rootKeyAdvice(_ source: RootKey.Source) -> String {
+        if case .generated = source { return " (new; keep it: encrypted objects cannot be read without it)" }
+        return ""
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeyService
 import Logging
 import NIOCore
 import S3API
@@ -16,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var domain: String?
     public var ephemeral: Bool
     public var allowAnyCredentials: Bool
+    /// The keyring's root key: base64 (`LOCKSTEP_ROOT_KEY`) or a file holding it (`--root-key-file`); neither → generated.
+    public var rootKeyBase64: String?
+    public var rootKeyFile: String?
 
     public static let defaultAccessKey = "lockstep"
     public static let defaultSecretKey = "lockstep-secret-key"
@@ -30,10 +34,12 @@ public struct ServerConfiguration: Sendable {
 
 public enum ServerStartError: Error, CustomStringConvertible {
     case unusableDataDirectory(String, String)
+    case keys(String)
 
     public var description: String {
         switch self {
         case .unusableDataDirectory(let path, let why): return "cannot use data directory \(path): \(why)"
+        case .keys(let why): return why
         }
     }
 }
@@ -49,15 +55,22 @@ public struct LockstepServer {
         let startedMillis = WallClock().nowMillis()
         let dataDirectory = configuration.ephemeral ? Self.makeEphemeralDirectory() : configuration.dataDirectory
         let store: ObjectStore
+        let directoryLock: DataDirectoryLock
         do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            directoryLock = try DataDirectoryLock(dataDirectory: dataDirectory)
             store = try ObjectStore(dataDirectory: dataDirectory, logger: logger)
+        } catch let error as DataDirectoryLock.Failure {
+            throw ServerStartError.unusableDataDirectory(dataDirectory, error.description)
         } catch {
             throw ServerStartError.unusableDataDirectory(dataDirectory, Self.describe(error))
         }
         defer {
+            withExtendedLifetime(directoryLock) {}
             if configuration.ephemeral { try? FileManager.default.removeItem(atPath: dataDirectory) }
         }
-        let service = S3Service(store: store, configuration: S3ServiceConfiguration(
+        let (rootKey, keyring) = try Self.openKeyring(configuration, dataDirectory: dataDirectory, clock: store.clock)
+        let service = S3Service(store: store, keyring: keyring, configuration: S3ServiceConfiguration(
             region: configuration.region, domain: configuration.domain,
             credentials: [configuration.accessKey: configuration.secretKey], allowAnyCredentials: configuration.allowAnyCredentials),
             logger: logger)
@@ -69,7 +82,7 @@ public struct LockstepServer {
             configuration: ApplicationConfiguration(address: .hostname(configuration.address, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
-                Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory)
+                Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
                 // Blobs left by a crash between install and commit; off the start-up path.
                 sweep.start { _ = try? await store.sweepOrphanBlobs(startedMillis: startedMillis) }
             },
@@ -81,6 +94,24 @@ public struct LockstepServer {
         try await ServiceGroup(configuration: groupConfiguration).run()
         await sweep.wait()
         try store.close()
+    }
+
+    /// Loads the root key and opens the keyring; a key that does not open the keyring stops the start, never replaces it.
+    static func openKeyring(_ configuration: ServerConfiguration, dataDirectory: String, clock: any StoreClock) throws -> (RootKey, Keyring) {
+        let rootKey: RootKey
+        do {
+            rootKey = try RootKey.load(environment: configuration.rootKeyBase64, file: configuration.rootKeyFile, dataDirectory: dataDirectory)
+        } catch let error as RootKey.LoadError {
+            throw ServerStartError.keys(error.description)
+        }
+        do {
+            return (rootKey, try Keyring(dataDirectory: dataDirectory, rootKey: rootKey, now: { clock.nowMillis() }))
+        } catch KeyringError.wrongRootKey {
+            throw ServerStartError.keys("the keyring in \(dataDirectory) does not open with the root key \(rootKey.source.origin); "
+                                        + "start with the root key it was created with (nothing was changed)")
+        } catch {
+            throw ServerStartError.keys("cannot open the keyring in \(dataDirectory): \(error)")
+        }
     }
 
     /// The background orphan sweep, awaited before the store closes.

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import KeyService
 import LockstepCrypto
 import LockstepXML
 import Logging
@@ -36,13 +37,15 @@ struct S3Context {
 /// It knows nothing of sockets (the server adapts HTTP to `S3Request`) or files (the store does).
 public final class S3Service: Sendable {
     public let store: ObjectStore
+    public let keyring: Keyring
     public let configuration: S3ServiceConfiguration
     let verifier: SigV4Verifier
     let logger: Logger
     let hostId = RequestIds.hostId()
 
-    public init(store: ObjectStore, configuration: S3ServiceConfiguration, logger: Logger = Logger(label: "lockstep.s3")) {
+    public init(store: ObjectStore, keyring: Keyring, configuration: S3ServiceConfiguration, logger: Logger = Logger(label: "lockstep.s3")) {
         self.store = store
+        self.keyring = keyring
         self.configuration = configuration
         self.logger = logger
         verifier = SigV4Verifier(credentials: StaticCredentialProvider(configuration.credentials),

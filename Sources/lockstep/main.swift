@@ -49,6 +49,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("secret-key"), help: "Secret access key (env LOCKSTEP_SECRET_KEY).") var secretKey: String?
     @Option(help: "Region reported for buckets (env LOCKSTEP_REGION).") var region: String?
     @Option(help: "Base domain for virtual-hosted addressing, BUCKET.<domain> (env LOCKSTEP_DOMAIN).") var domain: String?
+    @Option(name: .customLong("root-key-file"), help: "File holding the base64 root key that encrypts the keyring (env LOCKSTEP_ROOT_KEY holds the key itself; default: generated into the data dir).") var rootKeyFile: String?
     @Flag(help: "Use a temporary data directory, removed on exit.") var ephemeral = false
     @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
 
@@ -72,6 +73,8 @@ struct Serve: AsyncParsableCommand {
         configuration.region = region ?? env["LOCKSTEP_REGION"] ?? configuration.region
         configuration.domain = domain ?? env["LOCKSTEP_DOMAIN"]
         configuration.ephemeral = ephemeral
+        configuration.rootKeyBase64 = env["LOCKSTEP_ROOT_KEY"]
+        configuration.rootKeyFile = rootKeyFile
         configuration.allowAnyCredentials = allowAnyCredentials
         do {
             try await LockstepServer(configuration: configuration).run()

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import KeyService
 import LockstepCrypto
 import LockstepXML
 import NIOCore
@@ -139,13 +140,18 @@ final class S3TestServer: @unchecked Sendable {
     let directory: String
     let clock: ManualClock
     let store: ObjectStore
+    let keyring: Keyring
     let service: S3Service
 
     init(region: String = "us-east-1") throws {
         directory = NSTemporaryDirectory() + "lockstep-s3tests-" + UUID().uuidString
         clock = ManualClock()
         store = try ObjectStore(dataDirectory: directory, clock: clock)
-        service = S3Service(store: store, configuration: S3ServiceConfiguration(region: region, credentials: [testAccessKey: testSecretKey]))
+        let clock = self.clock
+        keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
+                              now: { clock.nowMillis() })
+        service = S3Service(store: store, keyring: keyring,
+                            configuration: S3ServiceConfiguration(region: region, credentials: [testAccessKey: testSecretKey]))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
