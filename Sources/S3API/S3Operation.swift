@@ -12,6 +12,9 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case deleteBucketTagging = "DeleteBucketTagging"
     case putBucketVersioning = "PutBucketVersioning"
     case getBucketVersioning = "GetBucketVersioning"
+    case putBucketEncryption = "PutBucketEncryption"
+    case getBucketEncryption = "GetBucketEncryption"
+    case deleteBucketEncryption = "DeleteBucketEncryption"
     case listObjects = "ListObjects"
     case listObjectsV2 = "ListObjectsV2"
     case listObjectVersions = "ListObjectVersions"
@@ -39,7 +42,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
 
 /// Bucket sub-resources Lockstep knows but does not implement yet: answered with NotImplemented rather than misrouted.
 let unsupportedBucketSubresources: Set<String> = [
-    "acl", "policy", "policyStatus", "cors", "lifecycle", "encryption", "logging", "object-lock", "ownershipControls", "website",
+    "acl", "policy", "policyStatus", "cors", "lifecycle", "logging", "object-lock", "ownershipControls", "website",
     "notification", "accelerate", "requestPayment", "replication", "publicAccessBlock", "analytics", "inventory", "metrics",
     "intelligent-tiering", "metadataTable", "session",
 ]
@@ -64,6 +67,7 @@ enum S3Router {
                 if has("location") { return .getBucketLocation }
                 if has("tagging") { return .getBucketTagging }
                 if has("versioning") { return .getBucketVersioning }
+                if has("encryption") { return .getBucketEncryption }
                 if has("versions") { return .listObjectVersions }
                 if has("uploads") { return .listMultipartUploads }
                 if query["list-type"] == "2" { return .listObjectsV2 }
@@ -74,10 +78,12 @@ enum S3Router {
             case .put:
                 if has("tagging") { return .putBucketTagging }
                 if has("versioning") { return .putBucketVersioning }
+                if has("encryption") { return .putBucketEncryption }
                 return .createBucket
             case .head: return .headBucket
             case .delete:
                 if has("tagging") { return .deleteBucketTagging }
+                if has("encryption") { return .deleteBucketEncryption }
                 return .deleteBucket
             case .post:
                 if has("delete") { return .deleteObjects }

@@ -6,8 +6,10 @@ import LockstepCrypto
 /// optional strings (content type, encoding, disposition, language, cache control, expires), the storage class, user
 /// metadata and tags as counted pairs, then an optional checksum (algorithm, value, kind). Strings are a LEB128 length
 /// and UTF-8 bytes; an optional string is a presence byte (0 or 1) followed by the string when present.
+/// Version 2 appends the encryption record (presence byte; mode, key id, bucket-key flag, context, wrapped data key,
+/// nonce prefix, customer key MD5). Version 1 rows (written before encryption at rest) still decode, unencrypted.
 enum MetadataCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     static func encode(_ m: ObjectMetadata) -> Data {
         var out = [UInt8]()
@@ -27,6 +29,18 @@ enum MetadataCodec {
         } else {
             out.append(0)
         }
+        if let e = m.encryption {
+            out.append(1)
+            write(e.mode.rawValue, into: &out)
+            writeOptional(e.keyId, into: &out)
+            out.append(e.bucketKeyEnabled ? 1 : 0)
+            writeOptional(e.context, into: &out)
+            writeBytes(e.wrappedKey, into: &out)
+            writeBytes(e.noncePrefix, into: &out)
+            writeOptional(e.customerKeyMD5, into: &out)
+        } else {
+            out.append(0)
+        }
         return Data(out)
     }
 
@@ -35,7 +49,8 @@ enum MetadataCodec {
     static func decode(_ data: Data) throws -> ObjectMetadata {
         try data.withUnsafeBytes { raw -> ObjectMetadata in
             var reader = Reader(bytes: raw)
-            guard try reader.byte() == version else { throw Malformed() }
+            let format = try reader.byte()
+            guard format == 1 || format == version else { throw Malformed() }
             var m = ObjectMetadata()
             m.contentType = try reader.optionalString()
             m.contentEncoding = try reader.optionalString()
@@ -51,6 +66,15 @@ enum MetadataCodec {
                 let value = try reader.string()
                 guard let kind = StoredChecksum.Kind(rawValue: try reader.string()) else { throw Malformed() }
                 m.checksum = StoredChecksum(algorithm: algorithm, value: value, kind: kind)
+            }
+            if format >= 2, try reader.byte() == 1 {
+                guard let mode = ObjectEncryption.Mode(rawValue: try reader.string()) else { throw Malformed() }
+                let keyId = try reader.optionalString()
+                let bucketKeyEnabled = try reader.byte() == 1
+                let context = try reader.optionalString()
+                m.encryption = ObjectEncryption(mode: mode, keyId: keyId, bucketKeyEnabled: bucketKeyEnabled, context: context,
+                                                wrappedKey: try reader.data(), noncePrefix: try reader.data(),
+                                                customerKeyMD5: try reader.optionalString())
             }
             return m
         }
@@ -68,6 +92,11 @@ enum MetadataCodec {
     private static func write(_ s: String, into out: inout [UInt8]) {
         writeLength(s.utf8.count, into: &out)
         out.append(contentsOf: s.utf8)
+    }
+
+    private static func writeBytes(_ bytes: Data, into out: inout [UInt8]) {
+        writeLength(bytes.count, into: &out)
+        out.append(contentsOf: bytes)
     }
 
     private static func writeOptional(_ s: String?, into out: inout [UInt8]) {
@@ -111,6 +140,12 @@ enum MetadataCodec {
             let n = try length()
             defer { offset += n }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), as: UTF8.self)
+        }
+
+        mutating func data() throws -> Data {
+            let n = try length()
+            defer { offset += n }
+            return Data(bytes[offset..<(offset + n)])
         }
 
         mutating func optionalString() throws -> String? {

@@ -16,7 +16,9 @@ public struct Tag: Sendable, Codable, Equatable {
 /// Per-bucket settings kept as one JSON document; later capabilities (encryption, lifecycle, logging) add fields.
 public struct BucketConfiguration: Sendable, Codable, Equatable {
     public var tags: [Tag]?
-    public init(tags: [Tag]? = nil) { self.tags = tags }
+    /// PutBucketEncryption's default; nil means SSE-S3, as on AWS.
+    public var encryption: BucketEncryption?
+    public init(tags: [Tag]? = nil, encryption: BucketEncryption? = nil) { self.tags = tags; self.encryption = encryption }
 }
 
 public struct Bucket: Sendable, Equatable {
@@ -54,12 +56,15 @@ public struct ObjectMetadata: Sendable, Codable, Equatable {
     public var tags: [Tag]
     public var storageClass: String
     public var checksum: StoredChecksum?
+    /// nil only for bodies written before Lockstep encrypted at rest; they are read as stored.
+    public var encryption: ObjectEncryption?
     public init(contentType: String? = nil, contentEncoding: String? = nil, contentDisposition: String? = nil, contentLanguage: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, userMetadata: [Tag] = [], tags: [Tag] = [],
-                storageClass: String = "STANDARD", checksum: StoredChecksum? = nil) {
+                storageClass: String = "STANDARD", checksum: StoredChecksum? = nil, encryption: ObjectEncryption? = nil) {
         self.contentType = contentType; self.contentEncoding = contentEncoding; self.contentDisposition = contentDisposition
         self.contentLanguage = contentLanguage; self.cacheControl = cacheControl; self.expires = expires
         self.userMetadata = userMetadata; self.tags = tags; self.storageClass = storageClass; self.checksum = checksum
+        self.encryption = encryption
     }
 }
 

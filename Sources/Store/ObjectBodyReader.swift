@@ -1,45 +1,66 @@
+import LockstepCrypto
 import NIOCore
 
-/// Reads a byte range of a stored body in order, in chunks, from inline bytes or across part blob files.
+/// Reads a byte range of a stored body in order, in chunks, from inline bytes or across part blob files, opening
+/// encrypted bodies frame by frame: only the frames that hold the range are read and decrypted.
 public final class ObjectBodyReader: @unchecked Sendable {
     public static let chunkSize = 1 << 20
+    /// Sealed frames read per chunk of an encrypted body (16 × 64 KiB of plaintext).
+    static let framesPerChunk = chunkSize / FrameLayout.plaintextFrameSize
 
     private let blobs: BlobStore
     private let body: StoredBody
+    private let key: BodyKey?
     private var position: Int64
     private let end: Int64          // exclusive
     private var segmentIndex = 0
     private var segmentStart: Int64 = 0
     private var reader: BlobReader?
+    // The encrypted segment being read: its decryptor and the part of its sealed bytes still to read.
+    private var decryptor: FrameDecryptor?
+    private var sealedNext: Int64 = 0
+    private var sealedEnd: Int64 = 0
+    private var scratch: UnsafeMutableRawBufferPointer?
 
-    /// `range` is the half-open byte range to read.
-    public init(blobs: BlobStore, body: StoredBody, range: Range<Int64>) {
+    /// Frames authenticated and decrypted so far (a ranged read touches at most one partial frame at each end).
+    public private(set) var framesDecrypted = 0
+
+    /// `range` is the half-open plaintext byte range to read; `key` opens an encrypted body (nil: stored in the clear).
+    public init(blobs: BlobStore, body: StoredBody, range: Range<Int64>, key: BodyKey? = nil) {
         self.blobs = blobs
         self.body = body
+        self.key = key
         self.position = range.lowerBound
         self.end = range.upperBound
     }
+
+    deinit { scratch?.deallocate() }
 
     /// The next chunk, or nil when the range is done.
     public func next(allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer? {
         guard position < end else { return nil }
         switch body {
         case .inline(let bytes):
-            let slice = bytes[Int(position)..<Int(end)]
-            position = end
-            var buffer = allocator.buffer(capacity: slice.count)
-            buffer.writeBytes(slice)
-            return buffer
+            guard let key else {
+                let slice = bytes[Int(position)..<Int(end)]
+                position = end
+                var buffer = allocator.buffer(capacity: slice.count)
+                buffer.writeBytes(slice)
+                return buffer
+            }
+            return try openInline(bytes, key: key, allocator: allocator)
         case .segments(let segments):
             // Find the segment holding `position`.
             while segmentIndex < segments.count && position >= segmentStart + segments[segmentIndex].size {
                 segmentStart += segments[segmentIndex].size
                 segmentIndex += 1
                 reader = nil
+                decryptor = nil
             }
             guard segmentIndex < segments.count else { throw StoreError.io("stored body is shorter than its recorded size") }
             let segment = segments[segmentIndex]
             if reader == nil { reader = try blobs.openReader(id: segment.blob) }
+            if let key { return try nextSealed(segment, key: key, allocator: allocator) }
             let want = Int(min(Int64(Self.chunkSize), end - position, segmentStart + segment.size - position))
             var buffer = allocator.buffer(capacity: want)
             let offsetInSegment = position - segmentStart
@@ -49,6 +70,70 @@ public final class ObjectBodyReader: @unchecked Sendable {
             guard got > 0 else { throw StoreError.io("blob \(segment.blob) is shorter than its recorded size") }
             position += Int64(got)
             return buffer
+        }
+    }
+
+    private func openInline(_ sealed: [UInt8], key: BodyKey, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        let layout = FrameLayout()
+        guard let size = layout.plaintextSize(encryptedSize: Int64(sealed.count)) else {
+            throw StoreError.io("an encrypted inline body has an impossible size")
+        }
+        let decryptor = try key.decryptor(identity: BodyKey.inlineIdentity, plaintextSize: size)
+        let range = decryptor.begin(range: position..<end)
+        var buffer = allocator.buffer(capacity: Int(end - position))
+        try authenticated("inline body") {
+            try sealed[Int(range.lowerBound)..<Int(range.upperBound)].withUnsafeBytes { bytes in
+                try decryptor.append(bytes) { buffer.writeBytes($0) }
+            }
+            try decryptor.finish()
+        }
+        framesDecrypted += layout.frames(covering: position..<end, plaintextSize: size).count
+        position = end
+        return buffer
+    }
+
+    private func nextSealed(_ segment: BodySegment, key: BodyKey, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        if decryptor == nil {
+            let decryptor = try key.decryptor(identity: segment.blob, plaintextSize: segment.size)
+            let local = (position - segmentStart)..<min(end - segmentStart, segment.size)
+            let sealed = decryptor.begin(range: local)
+            framesDecrypted += decryptor.layout.frames(covering: local, plaintextSize: segment.size).count
+            (sealedNext, sealedEnd) = (sealed.lowerBound, sealed.upperBound)
+            self.decryptor = decryptor
+        }
+        let decryptor = self.decryptor!
+        let capacity = Self.framesPerChunk * FrameLayout.sealedFrameSize
+        if scratch == nil { scratch = .allocate(byteCount: capacity, alignment: 16) }
+        let want = Int(min(Int64(capacity), sealedEnd - sealedNext))
+        var filled = 0
+        while filled < want {
+            let got = try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch![filled..<want]), at: sealedNext + Int64(filled))
+            guard got > 0 else { throw StoreError.io("blob \(segment.blob) is shorter than its recorded size") }
+            filled += got
+        }
+        sealedNext += Int64(want)
+        var buffer = allocator.buffer(capacity: want)
+        try authenticated("blob \(segment.blob)") {
+            try decryptor.append(UnsafeRawBufferPointer(rebasing: scratch![..<want])) { buffer.writeBytes($0) }
+            if sealedNext == sealedEnd {
+                try decryptor.finish()
+                self.decryptor = nil
+            }
+        }
+        position += Int64(buffer.readableBytes)
+        if self.decryptor == nil && position < end {
+            // The segment's part of the range is done; the next call moves to the following segment.
+            position = segmentStart + segment.size
+        }
+        return buffer
+    }
+
+    /// A frame that does not open means the stored bytes were altered or damaged: say which body.
+    private func authenticated(_ what: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as FramedCipherError {
+            throw StoreError.io("\(what) failed authentication (\(error)); it was altered or damaged on disk")
         }
     }
 }

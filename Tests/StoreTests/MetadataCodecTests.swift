@@ -15,6 +15,24 @@ import Testing
         #expect(try MetadataCodec.decode(MetadataCodec.encode(empty)) == empty)
         let composite = ObjectMetadata(checksum: StoredChecksum(algorithm: .sha256, value: "abc=-3", kind: .composite))
         #expect(try MetadataCodec.decode(MetadataCodec.encode(composite)) == composite)
+        let encrypted = ObjectMetadata(encryption: ObjectEncryption(mode: .sseKMS, keyId: "1234abcd-12ab-34cd-56ef-1234567890ab", bucketKeyEnabled: true,
+                                                                    context: "e30=", wrappedKey: Data(secureRandomBytes(77)),
+                                                                    noncePrefix: Data(secureRandomBytes(4))))
+        #expect(try MetadataCodec.decode(MetadataCodec.encode(encrypted)) == encrypted)
+        let customer = ObjectMetadata(encryption: ObjectEncryption(mode: .sseC, wrappedKey: Data(secureRandomBytes(60)), noncePrefix: Data([1, 2, 3, 4]),
+                                                                   customerKeyMD5: "zZ5FnqnkJc7Jjf0gXfR4Tg=="))
+        #expect(try MetadataCodec.decode(MetadataCodec.encode(customer)) == customer)
+    }
+
+    /// Rows written before encryption at rest (format 1) still decode, as unencrypted.
+    @Test func decodesFormatOneRowsAsUnencrypted() throws {
+        let metadata = ObjectMetadata(contentType: "a/b", checksum: StoredChecksum(algorithm: .crc32, value: "AAAAAA==", kind: .fullObject))
+        var formatOne = Array(MetadataCodec.encode(metadata))
+        #expect(formatOne.removeLast() == 0)  // the absent encryption record
+        formatOne[0] = 1
+        #expect(try MetadataCodec.decode(Data(formatOne)) == metadata)
+        formatOne[0] = 3
+        #expect(throws: (any Error).self) { try MetadataCodec.decode(Data(formatOne)) }
     }
 
     @Test func rejectsMalformedInput() {
@@ -26,5 +44,10 @@ import Testing
         }
         // A length that points past the end must fail, not crash.
         #expect(throws: (any Error).self) { try MetadataCodec.decode(Data([1, 1, 0x7F, 0x41])) }
+        let encrypted = MetadataCodec.encode(ObjectMetadata(encryption: ObjectEncryption(mode: .sseS3, keyId: "k", wrappedKey: Data([1, 2, 3]),
+                                                                                         noncePrefix: Data([4, 5, 6, 7]))))
+        for cut in 1..<encrypted.count {
+            #expect(throws: (any Error).self) { try MetadataCodec.decode(encrypted.prefix(cut)) }
+        }
     }
 }

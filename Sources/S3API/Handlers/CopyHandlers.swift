@@ -55,7 +55,6 @@ extension S3Service {
 
     func copyObject(_ c: S3Context) async throws -> S3Response {
         try Validation.checkKey(c.key)
-        guard try await store.bucket(named: c.bucket) != nil else { throw S3Error.noSuchBucket(c.bucket) }
         let (source, sourceVersion) = try await loadCopySource(c)
         let metadataDirective = c.header("x-amz-metadata-directive") ?? "COPY"
         let taggingDirective = c.header("x-amz-tagging-directive") ?? "COPY"
@@ -66,6 +65,9 @@ extension S3Service {
             throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: taggingDirective)
         }
         let requested = try ObjectHeaders.metadata(from: c)
+        let requestedEncryption = try RequestedEncryption.parse(c)
+        let sourceKey = try openEncryption(sourceVersion.metadata.encryption, bucket: source.bucket, key: source.key,
+                                           customer: try CustomerKey.parse(c, prefix: CustomerKey.copySourcePrefix), unwrap: true)
         var metadata = sourceVersion.metadata
         if metadataDirective == "REPLACE" {
             let tags = metadata.tags
@@ -81,14 +83,21 @@ extension S3Service {
             let current = try? await store.object(bucket: c.bucket, key: c.key, withBody: false)
             sameObject = current?.sequence == sourceVersion.sequence
         }
-        if sameObject && metadataDirective != "REPLACE" && c.header("x-amz-storage-class") == nil && taggingDirective != "REPLACE" {
+        let changesEncryption: Bool
+        if case .bucketDefault = requestedEncryption { changesEncryption = false } else { changesEncryption = true }
+        if sameObject && metadataDirective != "REPLACE" && c.header("x-amz-storage-class") == nil && taggingDirective != "REPLACE"
+            && !changesEncryption {
             throw S3Error.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
         let precondition = try ObjectHeaders.writePrecondition(c)
         let algorithm = ChecksumAlgorithm(name: c.header("x-amz-checksum-algorithm") ?? "")
             ?? (sourceVersion.metadata.checksum?.kind == .fullObject ? sourceVersion.metadata.checksum?.algorithm : nil) ?? .crc64nvme
-        let (body, md5Hex, checksum) = try await copyBody(of: sourceVersion, range: 0..<sourceVersion.size, checksum: algorithm)
+        // The copy is sealed under a new data key, to the destination's settings (the request's, else the bucket default).
+        let encryption = try await newEncryption(requestedEncryption, bucket: c.bucket, key: c.key)
+        let (body, md5Hex, checksum) = try await copyBody(of: sourceVersion, opening: sourceKey, range: 0..<sourceVersion.size, checksum: algorithm,
+                                                          sealing: encryption.key)
         metadata.checksum = checksum
+        metadata.encryption = encryption.record
         let version = try await store.putObject(bucket: c.bucket, key: c.key,
                                                 NewObject(size: sourceVersion.size, etag: md5Hex, metadata: metadata, body: body),
                                                 precondition: precondition)
@@ -101,6 +110,7 @@ extension S3Service {
         var response = xmlResponse(x)
         response.set("x-amz-copy-source-version-id", sourceVersion.reportedVersionId)
         response.set("x-amz-version-id", version.reportedVersionId)
+        applyEncryptionHeaders(version.metadata.encryption, to: &response, includeContext: true)
         return response
     }
 }

@@ -5,7 +5,8 @@ import Store
 extension S3Service {
     func createMultipartUpload(_ c: S3Context) async throws -> S3Response {
         try Validation.checkKey(c.key)
-        let metadata = try ObjectHeaders.metadata(from: c)
+        var metadata = try ObjectHeaders.metadata(from: c)
+        let requestedEncryption = try RequestedEncryption.parse(c)
         let algorithm = try c.header("x-amz-checksum-algorithm").map { name -> ChecksumAlgorithm in
             guard let a = ChecksumAlgorithm(name: name) else {
                 throw S3Error.invalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
@@ -30,6 +31,8 @@ extension S3Service {
             }
             kind = resolved
         }
+        // One data key for the whole upload; every part is sealed under it (each part blob with its own derived key).
+        metadata.encryption = try await newEncryption(requestedEncryption, bucket: c.bucket, key: c.key).record
         let upload = try await store.createUpload(bucket: c.bucket, key: c.key, metadata: metadata, checksumAlgorithm: algorithm, checksumKind: kind)
         var x = XMLWriter()
         x.group("InitiateMultipartUploadResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
@@ -42,7 +45,26 @@ extension S3Service {
             response.set("x-amz-checksum-algorithm", algorithm.rawValue)
             response.set("x-amz-checksum-type", kind.rawValue)
         }
+        applyEncryptionHeaders(upload.metadata.encryption, to: &response, includeContext: true)
         return response
+    }
+
+    /// The upload's body key for a part: SSE-C uploads need the same customer key on every part, as on S3.
+    func partKey(_ c: S3Context, upload: MultipartUpload) throws -> BodyKey? {
+        let customer = try CustomerKey.parse(c)
+        guard let record = upload.metadata.encryption else { return nil }
+        if record.mode == .sseC {
+            guard let customer else {
+                throw S3Error.invalidRequest("The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.")
+            }
+            guard let stored = record.customerKeyMD5.flatMap(Base64.decode), let given = Base64.decode(customer.md5Base64),
+                  constantTimeEquals(stored, given) else {
+                throw S3Error.invalidRequest("The provided encryption parameters did not match the ones used originally.")
+            }
+        } else if customer != nil {
+            throw S3Error.invalidRequest("The multipart upload initiate did not request encryption with customer provided keys. Subsequent part requests must not include them.")
+        }
+        return try openEncryption(record, bucket: c.bucket, key: c.key, customer: customer, unwrap: true)
     }
 
     func partNumber(_ c: S3Context) throws -> Int {
@@ -57,13 +79,14 @@ extension S3Service {
         let number = try partNumber(c)
         let uploadId = c.query["uploadId"] ?? ""
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
+        let key = try partKey(c, upload: upload)
         let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: true, defaultChecksum: upload.checksumAlgorithm ?? .crc64nvme)
-        let ingested = try await ingest(payload)
+        let ingested = try await ingest(payload, sealing: key, alwaysBlob: true)
         if let expected = upload.checksumAlgorithm, let actual = ingested.digests.checksum?.algorithm, expected != actual {
             store.blobs.remove(ingested.body.blobIds)
             throw S3Error.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: \(expected.rawValue.lowercased()), actual checksum Type: \(actual.rawValue.lowercased())")
         }
-        let blob = try await ensureBlob(ingested.body)
+        let blob = ingested.body.blobIds[0]
         let etag = ingested.digests.md5Hex ?? ""
         try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
                                 part: UploadedPart(partNumber: number, size: ingested.digests.length, etag: etag,
@@ -71,23 +94,18 @@ extension S3Service {
         var response = S3Response()
         response.set("ETag", "\"\(etag)\"")
         if let checksum = ingested.digests.checksum { response.set(checksum.algorithm.headerName, checksum.value) }
+        applyEncryptionHeaders(upload.metadata.encryption, to: &response)
         return response
-    }
-
-    /// Parts always live in blob files (they become segments of the final object); small inline bodies are written out.
-    func ensureBlob(_ body: StoredBody) async throws -> String {
-        switch body {
-        case .segments(let segments): return segments[0].blob
-        case .inline(let bytes):
-            return try await store.blobs.writeBlob { writer in try bytes.withUnsafeBytes { try writer.write($0) } }.0.blob
-        }
     }
 
     func uploadPartCopy(_ c: S3Context) async throws -> S3Response {
         let number = try partNumber(c)
         let uploadId = c.query["uploadId"] ?? ""
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
-        let (_, source) = try await loadCopySource(c)
+        let key = try partKey(c, upload: upload)
+        let (sourceName, source) = try await loadCopySource(c)
+        let sourceKey = try openEncryption(source.metadata.encryption, bucket: sourceName.bucket, key: sourceName.key,
+                                           customer: try CustomerKey.parse(c, prefix: CustomerKey.copySourcePrefix), unwrap: true)
         var range: Range<Int64> = 0..<source.size
         if let rangeText = c.header("x-amz-copy-source-range") {
             let invalid = S3Error.invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
@@ -101,8 +119,9 @@ extension S3Service {
             }
             range = first..<(last + 1)
         }
-        let (body, md5Hex, checksum) = try await copyBody(of: source, range: range, checksum: upload.checksumAlgorithm ?? .crc64nvme)
-        let blob = try await ensureBlob(body)
+        let (body, md5Hex, checksum) = try await copyBody(of: source, opening: sourceKey, range: range, checksum: upload.checksumAlgorithm ?? .crc64nvme,
+                                                          sealing: key, alwaysBlob: true)
+        let blob = body.blobIds[0]
         let now = store.clock.nowMillis()
         try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
                                 part: UploadedPart(partNumber: number, size: Int64(range.count), etag: md5Hex, lastModifiedMillis: now,
@@ -115,6 +134,7 @@ extension S3Service {
         }
         var response = xmlResponse(x)
         response.set("x-amz-copy-source-version-id", source.reportedVersionId)
+        applyEncryptionHeaders(upload.metadata.encryption, to: &response)
         return response
     }
 
@@ -147,6 +167,7 @@ extension S3Service {
         }
         var response = xmlResponse(x)
         response.set("x-amz-version-id", version.reportedVersionId)
+        applyEncryptionHeaders(version.metadata.encryption, to: &response, echoCustomerKey: false)
         return response
     }
 

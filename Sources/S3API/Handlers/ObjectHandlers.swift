@@ -8,11 +8,14 @@ extension S3Service {
     func putObject(_ c: S3Context) async throws -> S3Response {
         try Validation.checkKey(c.key)
         var metadata = try ObjectHeaders.metadata(from: c)
+        let requested = try RequestedEncryption.parse(c)
         let precondition = try ObjectHeaders.writePrecondition(c)
         // Fail fast before reading the body; the commit re-checks atomically.
         try await store.checkPrecondition(bucket: c.bucket, key: c.key, precondition)
         let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: true, defaultChecksum: .crc64nvme)
-        let ingested = try await ingest(payload)
+        let encryption = try await newEncryption(requested, bucket: c.bucket, key: c.key)
+        metadata.encryption = encryption.record
+        let ingested = try await ingest(payload, sealing: encryption.key)
         metadata.checksum = ingested.digests.checksum
         let version = try await store.putObject(bucket: c.bucket, key: c.key,
                                                 NewObject(size: ingested.digests.length, etag: ingested.digests.md5Hex ?? "", metadata: metadata,
@@ -22,15 +25,19 @@ extension S3Service {
         response.set("ETag", "\"\(version.etag)\"")
         response.set("x-amz-version-id", version.reportedVersionId)
         ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
+        applyEncryptionHeaders(version.metadata.encryption, to: &response, includeContext: true)
         return response
     }
 
     func getObject(_ c: S3Context, head: Bool) async throws -> S3Response {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
+        let customerKey = try CustomerKey.parse(c)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: !head || c.query.has("partNumber"))
+        let bodyKey = try openEncryption(version.metadata.encryption, bucket: c.bucket, key: c.key, customer: customerKey, unwrap: !head)
         var response = S3Response()
         ObjectHeaders.apply(version, to: &response, overrides: c.query)
+        applyEncryptionHeaders(version.metadata.encryption, to: &response)
         response.set("Accept-Ranges", "bytes")
         if let notModified = try ConditionalRead.evaluate(c, version: version) {
             var r = S3Response(status: notModified)
@@ -71,11 +78,16 @@ extension S3Service {
             response.body = .empty
             return response
         }
-        let blobs = store.blobs
-        let body = version.body ?? .inline([])
-        let bodyRange = range
+        // The first chunk is read (and authenticated) before the status line is sent, so a damaged body is an error
+        // response rather than a cut connection; small objects are then served from memory.
+        let reader = ObjectBodyReader(blobs: store.blobs, body: version.body ?? .inline([]), range: range, key: bodyKey)
+        let first = try reader.next()
+        if let first, first.readableBytes == range.count {
+            response.body = .bytes(first)
+            return response
+        }
         response.body = .stream(length: Int64(range.count)) { writer in
-            let reader = ObjectBodyReader(blobs: blobs, body: body, range: bodyRange)
+            if let first { try await writer.write(first) }
             while let chunk = try reader.next() { try await writer.write(chunk) }
         }
         return response
@@ -132,7 +144,9 @@ extension S3Service {
         guard requested.isSubset(of: known) else {
             throw S3Error.invalidArgument("Invalid attribute name specified.", name: "x-amz-object-attributes")
         }
+        let customerKey = try CustomerKey.parse(c)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: true)
+        _ = try openEncryption(version.metadata.encryption, bucket: c.bucket, key: c.key, customer: customerKey, unwrap: false)
         let maxParts = Int(c.header("x-amz-max-parts") ?? "") ?? 1000
         let marker = Int(c.header("x-amz-part-number-marker") ?? "") ?? 0
         var x = XMLWriter()

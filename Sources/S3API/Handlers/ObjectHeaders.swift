@@ -31,7 +31,6 @@ enum ObjectHeaders {
             metadata.storageClass = storageClass
         }
         if let tagging = c.header("x-amz-tagging") { metadata.tags = try Validation.parseTaggingHeader(tagging) }
-        try checkEncryptionHeaders(c)
         return metadata
     }
 
@@ -39,19 +38,6 @@ enum ObjectHeaders {
     static func stripAWSChunked(_ value: String) -> String? {
         let parts = value.split(separator: ",").map { $0.strippingSpaces() }.filter { $0 != "aws-chunked" && !$0.isEmpty }
         return parts.isEmpty ? nil : parts.joined(separator: ",")
-    }
-
-    /// Server-side encryption arrives with its own issue; until then, say so clearly instead of storing plaintext under a claim.
-    static func checkEncryptionHeaders(_ c: S3Context) throws {
-        if let sse = c.header("x-amz-server-side-encryption") {
-            guard sse == "AES256" || sse == "aws:kms" || sse == "aws:kms:dsse" else {
-                throw S3Error.invalidArgument("The encryption method specified is not supported", name: "x-amz-server-side-encryption", value: sse)
-            }
-            if sse != "AES256" { throw S3Error.notImplemented("Lockstep does not implement SSE-KMS yet.") }
-        }
-        if c.header("x-amz-server-side-encryption-customer-algorithm") != nil {
-            throw S3Error.notImplemented("Lockstep does not implement SSE-C yet.")
-        }
     }
 
     /// The write precondition of PutObject / CompleteMultipartUpload.

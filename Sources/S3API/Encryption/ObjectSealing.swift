@@ -1,0 +1,132 @@
+import Foundation
+import KeyService
+import LockstepCrypto
+import Store
+
+/// A new version's (or upload's) encryption: the record stored with it and the key its body is sealed with.
+struct NewEncryption {
+    var record: ObjectEncryption
+    var key: BodyKey
+}
+
+/// Envelope encryption of object bodies: a fresh data key per version (or multipart upload), wrapped by the SSE-S3
+/// service key, a KMS key, or the customer's key; the wrap is bound to the object's ARN, as S3 binds it in the KMS
+/// encryption context.
+extension S3Service {
+    static let customerWrapAAD = Array("lockstep sse-c v1".utf8)
+
+    /// Decides and prepares the encryption of a write: the request's headers, else the bucket's default (SSE-S3 when none).
+    func newEncryption(_ requested: RequestedEncryption, bucket: String, key objectKey: String) async throws -> NewEncryption {
+        guard let bucketInfo = try await store.bucket(named: bucket) else { throw S3Error.noSuchBucket(bucket) }
+        let bucketDefault = bucketInfo.configuration.encryption ?? .default
+        var requested = requested
+        if case .bucketDefault = requested {
+            requested = bucketDefault.algorithm.usesKMS
+                ? .kms(mode: bucketDefault.algorithm, keyReference: bucketDefault.kmsMasterKeyId, context: nil, bucketKey: bucketDefault.bucketKeyEnabled)
+                : .sseS3
+        }
+        let bodyKey = BodyKey.random()
+        let prefix = Data(bodyKey.noncePrefix)
+        switch requested {
+        case .bucketDefault, .sseS3:
+            let serviceKey = try kmsCall(reference: "SSE-S3") { try keyring.serviceKey() }
+            let wrapped = try wrap(bodyKey, keyId: serviceKey.id, context: Self.arnContext(bucket, objectKey, bucketKey: false, extra: nil))
+            return NewEncryption(record: ObjectEncryption(mode: .sseS3, keyId: serviceKey.id, wrappedKey: wrapped, noncePrefix: prefix), key: bodyKey)
+        case .kms(let mode, let reference, let contextText, let bucketKeyRequested):
+            let kmsKey = try kmsCall(reference: reference ?? Keyring.awsS3Alias) {
+                try reference.map { try keyring.resolve($0) } ?? keyring.awsManagedS3Key()
+            }
+            let bucketKey = bucketKeyRequested ?? (bucketDefault.algorithm.usesKMS && bucketDefault.bucketKeyEnabled)
+            let extra = try contextText.map(RequestedEncryption.decodeContext)
+            let wrapped = try wrap(bodyKey, keyId: kmsKey.id, context: Self.arnContext(bucket, objectKey, bucketKey: bucketKey, extra: extra))
+            return NewEncryption(record: ObjectEncryption(mode: mode, keyId: kmsKey.id, bucketKeyEnabled: bucketKey, context: contextText,
+                                                          wrappedKey: wrapped, noncePrefix: prefix), key: bodyKey)
+        case .sseC(let customer):
+            let nonce = secureRandomBytes(AESGCM.nonceSize)
+            let sealed = try AESGCM.seal(key: customer.key, nonce: nonce, plaintext: bodyKey.dataKey, aad: Self.customerWrapAAD)
+            return NewEncryption(record: ObjectEncryption(mode: .sseC, wrappedKey: Data(nonce + sealed.tag + sealed.ciphertext), noncePrefix: prefix,
+                                                          customerKeyMD5: customer.md5Base64), key: bodyKey)
+        }
+    }
+
+    /// Checks a read's SSE-C headers against a stored version and, when `unwrap` is set, returns the key that opens its
+    /// body (nil for bodies stored in the clear, or when not unwrapping). HEAD checks without unwrapping, as S3's HEAD
+    /// does not call KMS.
+    func openEncryption(_ record: ObjectEncryption?, bucket: String, key objectKey: String, customer: CustomerKey?,
+                        unwrap: Bool) throws -> BodyKey? {
+        guard let record else {
+            if customer != nil { throw S3Error.invalidRequest("The encryption parameters are not applicable to this object.") }
+            return nil
+        }
+        guard record.mode == .sseC else {
+            if customer != nil { throw S3Error.invalidRequest("The encryption parameters are not applicable to this object.") }
+            guard unwrap else { return nil }
+            let extra = try record.context.map(RequestedEncryption.decodeContext)
+            let context = Self.arnContext(bucket, objectKey, bucketKey: record.bucketKeyEnabled, extra: extra)
+            let opened = try kmsCall(reference: record.keyId ?? "") { try keyring.unwrap(Array(record.wrappedKey), context: context) }
+            return BodyKey(dataKey: opened.dataKey, noncePrefix: Array(record.noncePrefix))
+        }
+        guard let customer else {
+            throw S3Error.invalidRequest("The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
+        }
+        guard let stored = record.customerKeyMD5.flatMap(Base64.decode), let given = Base64.decode(customer.md5Base64),
+              constantTimeEquals(stored, given) else { throw S3Error.accessDenied() }
+        guard unwrap else { return nil }
+        let wrapped = Array(record.wrappedKey)
+        guard wrapped.count == AESGCM.nonceSize + 16 + FramedCipher.keySize,
+              let dataKey = try? AESGCM.open(key: customer.key, nonce: Array(wrapped[0..<12]), ciphertext: Array(wrapped[28...]),
+                                             tag: Array(wrapped[12..<28]), aad: Self.customerWrapAAD) else { throw S3Error.accessDenied() }
+        return BodyKey(dataKey: dataKey, noncePrefix: Array(record.noncePrefix))
+    }
+
+    /// `x-amz-server-side-encryption*` response headers for a stored record, as S3 sends them.
+    func applyEncryptionHeaders(_ record: ObjectEncryption?, to response: inout S3Response, includeContext: Bool = false,
+                                echoCustomerKey: Bool = true) {
+        guard let record else { return }
+        switch record.mode {
+        case .sseS3:
+            response.set(RequestedEncryption.modeHeader, record.mode.rawValue)
+        case .sseKMS, .sseKMSDSSE:
+            response.set(RequestedEncryption.modeHeader, record.mode.rawValue)
+            response.set(RequestedEncryption.keyIdHeader, record.keyId.map { LockstepAccount.keyARN(region: configuration.region, keyId: $0) })
+            if record.bucketKeyEnabled { response.set(RequestedEncryption.bucketKeyHeader, "true") }
+            if includeContext { response.set(RequestedEncryption.contextHeader, record.context) }
+        case .sseC:
+            guard echoCustomerKey else { return }
+            response.set(CustomerKey.objectPrefix + "algorithm", "AES256")
+            response.set(CustomerKey.objectPrefix + "key-MD5", record.customerKeyMD5)
+        }
+    }
+
+    /// The object's ARN (or, with an S3 Bucket Key, the bucket's) plus any context the client gave, as S3 passes to KMS.
+    static func arnContext(_ bucket: String, _ key: String, bucketKey: Bool, extra: [String: String]?) -> [String: String] {
+        var context = extra ?? [:]
+        if context["aws:s3:arn"] == nil { context["aws:s3:arn"] = bucketKey ? "arn:aws:s3:::\(bucket)" : "arn:aws:s3:::\(bucket)/\(key)" }
+        return context
+    }
+
+    private func wrap(_ key: BodyKey, keyId: String, context: [String: String]) throws -> Data {
+        Data(try kmsCall(reference: keyId) { try keyring.wrap(dataKey: key.dataKey, keyId: keyId, context: context) })
+    }
+
+    /// Runs a keyring operation, turning its failures into the errors S3 reports for KMS problems.
+    func kmsCall<T>(reference: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as KeyringError {
+            let arn = { (id: String) in LockstepAccount.keyARN(region: self.configuration.region, keyId: id) }
+            switch error {
+            case .notFound:
+                throw S3Error("KMS.NotFoundException", .badRequest, "Invalid keyId '\(reference)'")
+            case .disabled(let id):
+                throw S3Error("KMS.DisabledException", .badRequest, "\(arn(id)) is disabled.")
+            case .pendingDeletion(let id):
+                throw S3Error("KMS.KMSInvalidStateException", .badRequest, "\(arn(id)) is pending deletion.")
+            case .invalidCiphertext:
+                throw S3Error.internalError("The data key of this object does not open under its KMS key; the index was altered or damaged.")
+            case .wrongRootKey, .corrupt, .io:
+                throw S3Error.internalError("Key service failure: \(error)")
+            }
+        }
+    }
+}
