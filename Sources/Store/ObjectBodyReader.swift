@@ -16,10 +16,10 @@ public final class ObjectBodyReader: @unchecked Sendable {
     private var segmentIndex = 0
     private var segmentStart: Int64 = 0
     private var reader: BlobReader?
-    // The encrypted segment being read: its decryptor and the part of its sealed bytes still to read.
+    // The encrypted segment being read: its decryptor, the frames still to read, and the plaintext range wanted from it.
     private var decryptor: FrameDecryptor?
-    private var sealedNext: Int64 = 0
-    private var sealedEnd: Int64 = 0
+    private var frames: Range<Int> = 0..<0
+    private var wanted: Range<Int64> = 0..<0
     private var scratch: UnsafeMutableRawBufferPointer?
 
     /// Frames authenticated and decrypted so far (a ranged read touches at most one partial frame at each end).
@@ -93,37 +93,55 @@ public final class ObjectBodyReader: @unchecked Sendable {
     }
 
     private func nextSealed(_ segment: BodySegment, key: BodyKey, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        let layout = FrameLayout()
         if decryptor == nil {
-            let decryptor = try key.decryptor(identity: segment.blob, plaintextSize: segment.size)
             let local = (position - segmentStart)..<min(end - segmentStart, segment.size)
-            let sealed = decryptor.begin(range: local)
-            framesDecrypted += decryptor.layout.frames(covering: local, plaintextSize: segment.size).count
-            (sealedNext, sealedEnd) = (sealed.lowerBound, sealed.upperBound)
-            self.decryptor = decryptor
+            decryptor = try key.decryptor(identity: segment.blob, plaintextSize: segment.size)
+            frames = layout.frames(covering: local, plaintextSize: segment.size)
+            wanted = local
         }
         let decryptor = self.decryptor!
-        let capacity = Self.framesPerChunk * FrameLayout.sealedFrameSize
-        if scratch == nil { scratch = .allocate(byteCount: capacity, alignment: 16) }
-        let want = Int(min(Int64(capacity), sealedEnd - sealedNext))
+        let batch = frames.lowerBound..<min(frames.upperBound, frames.lowerBound + Self.framesPerChunk)
+        let sealedRange = layout.encryptedRange(frames: batch, plaintextSize: segment.size)
+        let sealedCount = Int(sealedRange.count)
+        if scratch == nil { scratch = .allocate(byteCount: Self.framesPerChunk * FrameLayout.sealedFrameSize, alignment: 16) }
         var filled = 0
-        while filled < want {
-            let got = try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch![filled..<want]), at: sealedNext + Int64(filled))
+        while filled < sealedCount {
+            let got = try reader!.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch![filled..<sealedCount]),
+                                       at: sealedRange.lowerBound + Int64(filled))
             guard got > 0 else { throw StoreError.io("blob \(segment.blob) is shorter than its recorded size") }
             filled += got
         }
-        sealedNext += Int64(want)
-        var buffer = allocator.buffer(capacity: want)
+        let plainRange = layout.plaintextRange(frames: batch, plaintextSize: segment.size)
+        let lower = max(wanted.lowerBound, plainRange.lowerBound), upper = min(wanted.upperBound, plainRange.upperBound)
+        var buffer = allocator.buffer(capacity: Int(upper - lower))
         try authenticated("blob \(segment.blob)") {
-            try decryptor.append(UnsafeRawBufferPointer(rebasing: scratch![..<want])) { buffer.writeBytes($0) }
-            if sealedNext == sealedEnd {
-                try decryptor.finish()
-                self.decryptor = nil
+            var offset = 0
+            for frame in batch {
+                let sealedLength = layout.sealedLength(frame: frame, plaintextSize: segment.size)
+                let sealed = UnsafeRawBufferPointer(rebasing: scratch![offset..<(offset + sealedLength)])
+                offset += sealedLength
+                let frameStart = Int64(frame) * Int64(FrameLayout.plaintextFrameSize)
+                let plainLength = sealedLength - FrameLayout.tagSize
+                let from = Int(max(wanted.lowerBound - frameStart, 0)), to = Int(min(wanted.upperBound - frameStart, Int64(plainLength)))
+                if from == 0 && to == plainLength {
+                    // A whole frame is wanted: decrypt straight into the response buffer.
+                    _ = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: plainLength) { out in
+                        try decryptor.decrypt(frameIndex: frame, sealed: sealed, into: out)
+                    }
+                } else {
+                    let plain = try decryptor.decrypt(frameIndex: frame, sealed: sealed)
+                    buffer.writeBytes(plain[from..<to])
+                }
             }
         }
-        position += Int64(buffer.readableBytes)
-        if self.decryptor == nil && position < end {
+        framesDecrypted += batch.count
+        frames = batch.upperBound..<frames.upperBound
+        position = segmentStart + upper
+        if frames.isEmpty {
+            self.decryptor = nil
             // The segment's part of the range is done; the next call moves to the following segment.
-            position = segmentStart + segment.size
+            if position < end { position = segmentStart + segment.size }
         }
         return buffer
     }

@@ -69,6 +69,17 @@ import Testing
         #expect(get.header("x-amz-server-side-encryption-bucket-key-enabled") == nil)
     }
 
+    /// Naming the managed key before anything created it creates it, as AWS does (Terraform's `kms_key_id = "alias/aws/s3"`).
+    @Test func namingTheManagedKeyCreatesIt() async throws {
+        for reference in [Keyring.awsS3Alias, LockstepAccount.aliasARN(region: "us-east-1", alias: Keyring.awsS3Alias)] {
+            let s = try S3TestServer()
+            await s.createBucket("bkt")
+            let put = await s.put("bkt", "k", [1, 2], headers: [(Self.sseHeader, "aws:kms"), (Self.kmsKeyHeader, reference)])
+            #expect(put.status == 200, "\(reference): \(put.text)")
+            #expect(put.header(Self.kmsKeyHeader) == arn(try s.keyring.resolve(Keyring.awsS3Alias).id))
+        }
+    }
+
     @Test func kmsKeyNamedByIdArnAliasAndAliasArn() async throws {
         let s = try S3TestServer()
         await s.createBucket("bkt")

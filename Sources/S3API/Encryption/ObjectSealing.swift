@@ -33,9 +33,7 @@ extension S3Service {
             let wrapped = try wrap(bodyKey, keyId: serviceKey.id, context: Self.arnContext(bucket, objectKey, bucketKey: false, extra: nil))
             return NewEncryption(record: ObjectEncryption(mode: .sseS3, keyId: serviceKey.id, wrappedKey: wrapped, noncePrefix: prefix), key: bodyKey)
         case .kms(let mode, let reference, let contextText, let bucketKeyRequested):
-            let kmsKey = try kmsCall(reference: reference ?? Keyring.awsS3Alias) {
-                try reference.map { try keyring.resolve($0) } ?? keyring.awsManagedS3Key()
-            }
+            let kmsKey = try kmsCall(reference: reference ?? Keyring.awsS3Alias) { try resolveKMSKey(reference) }
             let bucketKey = bucketKeyRequested ?? (bucketDefault.algorithm.usesKMS && bucketDefault.bucketKeyEnabled)
             let extra = try contextText.map(RequestedEncryption.decodeContext)
             let wrapped = try wrap(bodyKey, keyId: kmsKey.id, context: Self.arnContext(bucket, objectKey, bucketKey: bucketKey, extra: extra))
@@ -46,6 +44,17 @@ extension S3Service {
             let sealed = try AESGCM.seal(key: customer.key, nonce: nonce, plaintext: bodyKey.dataKey, aad: Self.customerWrapAAD)
             return NewEncryption(record: ObjectEncryption(mode: .sseC, wrappedKey: Data(nonce + sealed.tag + sealed.ciphertext), noncePrefix: prefix,
                                                           customerKeyMD5: customer.md5Base64), key: bodyKey)
+        }
+    }
+
+    /// The KMS key a write names; the `aws/s3` managed key (by default, or named by alias or alias ARN) is created on
+    /// first use, as AWS creates it.
+    func resolveKMSKey(_ reference: String?) throws -> KMSKey {
+        guard let reference else { return try keyring.awsManagedS3Key() }
+        do {
+            return try keyring.resolve(reference)
+        } catch KeyringError.notFound where reference == Keyring.awsS3Alias || reference.hasSuffix(":" + Keyring.awsS3Alias) {
+            return try keyring.awsManagedS3Key()
         }
     }
 
