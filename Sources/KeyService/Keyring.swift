@@ -40,6 +40,10 @@ public struct KMSAlias: Sendable, Equatable {
     public var targetKeyId: String
     public var createdMillis: Int64?
     public var lastUpdatedMillis: Int64?
+
+    public init(name: String, targetKeyId: String, createdMillis: Int64? = nil, lastUpdatedMillis: Int64? = nil) {
+        self.name = name; self.targetKeyId = targetKeyId; self.createdMillis = createdMillis; self.lastUpdatedMillis = lastUpdatedMillis
+    }
 }
 
 /// The one account Lockstep serves, as it appears in ARNs.
