@@ -15,8 +15,9 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: KeyringOptions
 
         func run() throws {
-            let opened = try options.open()
-            print(KeyringTable.render(opened.keyring, rootKey: opened.rootKey.source, dataDirectory: opened.dataDirectory), terminator: "")
+            try options.withKeyring { opened in
+                print(KeyringTable.render(opened.keyring, rootKey: opened.rootKey.source, dataDirectory: opened.dataDirectory), terminator: "")
+            }
         }
     }
 
@@ -32,16 +33,17 @@ struct Keys: ParsableCommand {
         }
 
         func run() throws {
-            let opened = try options.open()
-            let keyring = opened.keyring
-            // Checked before creating the key, so a taken alias leaves no key behind; the lock keeps it true.
-            if let alias, keyring.aliases[alias] != nil { throw KeysCommandError("the alias \(alias) already exists") }
-            let key = try keyring.createKey(description: description, tags: [:], nowMillis: keyring.now())
-            if let alias {
-                guard try keyring.addAlias(alias, to: key.id) else { throw KeysCommandError("the alias \(alias) already exists") }
-                print("created key \(key.id) with alias \(alias)")
-            } else {
-                print("created key \(key.id)")
+            try options.withKeyring { opened in
+                let keyring = opened.keyring
+                // Checked before creating the key, so a taken alias leaves no key behind; the lock keeps it true.
+                if let alias, keyring.aliases[alias] != nil { throw KeysCommandError("the alias \(alias) already exists") }
+                let key = try keyring.createKey(description: description, tags: [:], nowMillis: keyring.now())
+                if let alias {
+                    guard try keyring.addAlias(alias, to: key.id) else { throw KeysCommandError("the alias \(alias) already exists") }
+                    print("created key \(key.id) with alias \(alias)")
+                } else {
+                    print("created key \(key.id)")
+                }
             }
         }
     }
@@ -52,11 +54,12 @@ struct Keys: ParsableCommand {
         @Argument(help: "Key id, key ARN or alias.") var key: String
 
         func run() throws {
-            let opened = try options.open()
-            let found = try opened.find(key)
-            try KeyringOptions.requireEnabled(found, verb: "rotate")
-            let rotated = try opened.keyring.rotate(found.id, nowMillis: opened.keyring.now())
-            print("rotated key \(found.id): material version \(rotated.currentMaterialVersion) is now current")
+            try options.withKeyring { opened in
+                let found = try opened.find(key)
+                try KeyringOptions.requireEnabled(found, verb: "rotate")
+                let rotated = try opened.keyring.rotate(found.id, nowMillis: opened.keyring.now())
+                print("rotated key \(found.id): material version \(rotated.currentMaterialVersion) is now current")
+            }
         }
     }
 
@@ -66,12 +69,13 @@ struct Keys: ParsableCommand {
         @Argument(help: "Key id, key ARN or alias.") var key: String
 
         func run() throws {
-            let opened = try options.open()
-            let found = try opened.find(key)
-            try KeyringOptions.requireCustomerManaged(found, verb: "disable")
-            try KeyringOptions.requireNotPendingDeletion(found, verb: "disable")
-            try opened.keyring.update(found.id) { $0.state = .disabled }
-            print("disabled key \(found.id)")
+            try options.withKeyring { opened in
+                let found = try opened.find(key)
+                try KeyringOptions.requireCustomerManaged(found, verb: "disable")
+                try KeyringOptions.requireNotPendingDeletion(found, verb: "disable")
+                try opened.keyring.update(found.id) { $0.state = .disabled }
+                print("disabled key \(found.id)")
+            }
         }
     }
 
@@ -81,12 +85,13 @@ struct Keys: ParsableCommand {
         @Argument(help: "Key id, key ARN or alias.") var key: String
 
         func run() throws {
-            let opened = try options.open()
-            let found = try opened.find(key)
-            try KeyringOptions.requireCustomerManaged(found, verb: "enable")
-            try KeyringOptions.requireNotPendingDeletion(found, verb: "enable")
-            try opened.keyring.update(found.id) { $0.state = .enabled }
-            print("enabled key \(found.id)")
+            try options.withKeyring { opened in
+                let found = try opened.find(key)
+                try KeyringOptions.requireCustomerManaged(found, verb: "enable")
+                try KeyringOptions.requireNotPendingDeletion(found, verb: "enable")
+                try opened.keyring.update(found.id) { $0.state = .enabled }
+                print("enabled key \(found.id)")
+            }
         }
     }
 }
@@ -106,8 +111,6 @@ struct KeyringOptions: ParsableArguments {
         let keyring: Keyring
         let rootKey: RootKey
         let dataDirectory: String
-        /// Held until the command ends.
-        let lock: DataDirectoryLock
 
         /// A key by id, ARN or alias.
         func find(_ reference: String) throws -> KMSKey {
@@ -119,9 +122,16 @@ struct KeyringOptions: ParsableArguments {
         }
     }
 
+    /// Runs `body` on the opened keyring while holding the data-dir lock.
+    func withKeyring(_ body: (Opened) throws -> Void) throws {
+        let (opened, lock) = try open()
+        // The lock must outlive every change `body` makes, not just its last use here.
+        try withExtendedLifetime(lock) { try body(opened) }
+    }
+
     /// Takes the data-dir lock and opens the keyring. Never creates a data directory, keyring or root key: a typo in
     /// `--data-dir` must not look like an empty keyring, nor leave a new root key behind.
-    func open() throws -> Opened {
+    private func open() throws -> (Opened, DataDirectoryLock) {
         let env = ProcessInfo.processInfo.environment
         let directory = dataDir ?? env["LOCKSTEP_DATA_DIR"] ?? ServerConfiguration().dataDirectory
         let files = FileManager.default
@@ -150,8 +160,8 @@ struct KeyringOptions: ParsableArguments {
         }
         let rootKey = try RootKey.load(environment: environmentKey, file: rootKeyFile, dataDirectory: directory)
         do {
-            return Opened(keyring: try Keyring(dataDirectory: directory, rootKey: rootKey), rootKey: rootKey,
-                          dataDirectory: directory, lock: lock)
+            let keyring = try Keyring(dataDirectory: directory, rootKey: rootKey)
+            return (Opened(keyring: keyring, rootKey: rootKey, dataDirectory: directory), lock)
         } catch KeyringError.wrongRootKey {
             throw KeysCommandError("the keyring in \(directory) does not open with the root key \(rootKey.source.origin)")
         } catch KeyringError.corrupt(let why) {
