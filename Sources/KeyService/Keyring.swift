@@ -25,9 +25,25 @@ public struct KMSKey: Codable, Sendable, Equatable {
     public var keyManager: String?
     /// The hidden key that wraps SSE-S3 data keys; not visible through the KMS API.
     public var isServiceKey: Bool?
+    /// Days between automatic rotations as set by EnableKeyRotation (nil reads as 365). Informational: Lockstep
+    /// rotates only on request.
+    public var rotationPeriodInDays: Int?
 
     public var currentMaterialVersion: Int { materials.last?.version ?? 0 }
     public var isAWSManaged: Bool { keyManager == "AWS" }
+}
+
+/// One alias as listed: the key it names and when it was made and last pointed at that key (nil for aliases made
+/// before the keyring recorded dates).
+public struct KMSAlias: Sendable, Equatable {
+    public var name: String
+    public var targetKeyId: String
+    public var createdMillis: Int64?
+    public var lastUpdatedMillis: Int64?
+
+    public init(name: String, targetKeyId: String, createdMillis: Int64? = nil, lastUpdatedMillis: Int64? = nil) {
+        self.name = name; self.targetKeyId = targetKeyId; self.createdMillis = createdMillis; self.lastUpdatedMillis = lastUpdatedMillis
+    }
 }
 
 /// The one account Lockstep serves, as it appears in ARNs.
@@ -54,6 +70,25 @@ public final class Keyring: @unchecked Sendable {
     private struct Document: Codable {
         var keys: [KMSKey]
         var aliases: [String: String]
+        /// Optional so keyrings written before it existed still decode.
+        var aliasDates: [String: AliasDates]?
+
+        mutating func point(_ alias: String, to id: String, at time: Int64) {
+            aliases[alias] = id
+            var dates = aliasDates ?? [:]
+            dates[alias] = AliasDates(created: dates[alias]?.created ?? time, updated: time)
+            aliasDates = dates
+        }
+
+        mutating func removeAlias(_ alias: String) {
+            aliases.removeValue(forKey: alias)
+            aliasDates?.removeValue(forKey: alias)
+        }
+    }
+
+    private struct AliasDates: Codable {
+        var created: Int64
+        var updated: Int64
     }
 
     public static let fileName = "keyring"
@@ -149,7 +184,7 @@ public final class Keyring: @unchecked Sendable {
             let key = Self.newKey(description: "Default key that protects my S3 objects when no other key is defined", tags: [:],
                                   nowMillis: time, keyManager: "AWS")
             document.keys.append(key)
-            document.aliases[Self.awsS3Alias] = key.id
+            document.point(Self.awsS3Alias, to: key.id, at: time)
             return key
         }
     }
@@ -183,7 +218,7 @@ public final class Keyring: @unchecked Sendable {
         try? mutate { document in
             let gone = Set(document.keys.filter { $0.state == .pendingDeletion && ($0.deletionMillis ?? .max) <= time }.map(\.id))
             document.keys.removeAll { gone.contains($0.id) }
-            document.aliases = document.aliases.filter { !gone.contains($0.value) }
+            for (alias, id) in document.aliases where gone.contains(id) { document.removeAlias(alias) }
         }
     }
 
@@ -209,9 +244,43 @@ public final class Keyring: @unchecked Sendable {
     }
 
     public func setAlias(_ alias: String, to id: String?) throws {
+        let time = now()
         try mutate { document in
-            if let id { document.aliases[alias] = id } else { document.aliases.removeValue(forKey: alias) }
+            if let id { document.point(alias, to: id, at: time) } else { document.removeAlias(alias) }
         }
+    }
+
+    /// Creates `alias` for the key `id` unless the name is taken (false then), in one step so two creators of one
+    /// name cannot both succeed.
+    public func addAlias(_ alias: String, to id: String) throws -> Bool {
+        let time = now()
+        var added = false
+        try mutate { document in
+            guard document.aliases[alias] == nil else { return }
+            guard document.keys.contains(where: { $0.id == id }) else { throw KeyringError.notFound(id) }
+            document.point(alias, to: id, at: time)
+            added = true
+        }
+        return added
+    }
+
+    /// Every alias with its dates, sorted by name.
+    public var aliasEntries: [KMSAlias] {
+        purgeDeletedKeys()
+        return lock.withLock {
+            document.aliases.map { name, id in
+                let dates = document.aliasDates?[name]
+                return KMSAlias(name: name, targetKeyId: id, createdMillis: dates?.created, lastUpdatedMillis: dates?.updated)
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// The key id a `wrap` blob names, without unwrapping it; nil when the blob is not one.
+    public static func keyId(ofWrapped blob: [UInt8]) -> String? {
+        guard blob.count > 5, Array(blob[0..<4]) == blobMagic else { return nil }
+        let idLength = Int(blob[4])
+        guard blob.count >= 5 + idLength + 4 + 12 + 16 else { return nil }
+        return String(decoding: blob[5..<(5 + idLength)], as: UTF8.self)
     }
 
     /// Wraps a data key under the key's current material. The blob names the key and material version, so unwrapping

@@ -40,6 +40,7 @@ public final class S3Service: Sendable {
     public let keyring: Keyring
     public let configuration: S3ServiceConfiguration
     let verifier: SigV4Verifier
+    let kms: KMSService
     let logger: Logger
     let hostId = RequestIds.hostId()
 
@@ -48,11 +49,14 @@ public final class S3Service: Sendable {
         self.keyring = keyring
         self.configuration = configuration
         self.logger = logger
+        kms = KMSService(keyring: keyring, region: configuration.region)
         verifier = SigV4Verifier(credentials: StaticCredentialProvider(configuration.credentials),
                                  allowAnyCredentials: configuration.allowAnyCredentials)
     }
 
     public func handle(_ request: S3Request) async -> S3Response {
+        // The KMS JSON API shares the port; its requests never reach S3 addressing.
+        if Self.isKMS(request) { return await handleKMS(request) }
         let requestId = RequestIds.requestId()
         var resource = request.rawPath
         var response: S3Response

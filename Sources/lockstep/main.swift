@@ -4,7 +4,9 @@ import LockstepServer
 import NIOCore
 import NIOPosix
 
-@main
+// Top-level entry rather than @main: the target has more than one file, and this one is main.swift.
+await Main.main()
+
 enum Main {
     /// Parses by hand so that every usage error exits with code 2 and one line, never a stack trace.
     static func main() async {
@@ -35,7 +37,7 @@ struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
         abstract: "A local, S3-compatible object store for Terraform state, tests and learning.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Keys.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -85,4 +85,67 @@ import Testing
         #expect(throws: Never.self) { try keyring.unwrap(blob, context: context) }
         #expect(throws: KeyringError.notFound("nope")) { try keyring.wrap(dataKey: [], keyId: "nope") }
     }
+
+    @Test func aliasesRecordTheirDatesAndAreCreatedOnlyOnce() throws {
+        let dir = try freshDirectory()
+        let clock = TestClock(millis: 1_000)
+        let root = RootKey(bytes: secureRandomBytes(32), source: .environment)
+        let keyring = try Keyring(dataDirectory: dir, rootKey: root, now: { clock.millis })
+        let first = try keyring.createKey(nowMillis: 1_000)
+        let second = try keyring.createKey(nowMillis: 1_000)
+        #expect(try keyring.addAlias("alias/app", to: first.id))
+        clock.millis = 2_000
+        #expect(try !keyring.addAlias("alias/app", to: second.id), "a taken name is not re-pointed")
+        #expect(keyring.aliases["alias/app"] == first.id)
+        #expect(throws: KeyringError.notFound("nope")) { try keyring.addAlias("alias/other", to: "nope") }
+        #expect(keyring.aliases["alias/other"] == nil)
+
+        try keyring.setAlias("alias/app", to: second.id)
+        let reopened = try Keyring(dataDirectory: dir, rootKey: root, now: { clock.millis })
+        #expect(reopened.aliasEntries == [KMSAlias(name: "alias/app", targetKeyId: second.id, createdMillis: 1_000, lastUpdatedMillis: 2_000)])
+
+        try reopened.setAlias("alias/app", to: nil)
+        #expect(reopened.aliasEntries.isEmpty)
+        clock.millis = 3_000
+        #expect(try reopened.addAlias("alias/app", to: first.id))
+        #expect(reopened.aliasEntries.first?.createdMillis == 3_000, "a re-created alias starts a new life")
+    }
+
+    @Test func deletingAKeyDropsItsAliases() throws {
+        let dir = try freshDirectory()
+        let clock = TestClock(millis: 1_000)
+        let keyring = try Keyring(dataDirectory: dir, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
+                                  now: { clock.millis })
+        let key = try keyring.createKey(nowMillis: 1_000)
+        let kept = try keyring.createKey(nowMillis: 1_000)
+        #expect(try keyring.addAlias("alias/gone", to: key.id))
+        #expect(try keyring.addAlias("alias/kept", to: kept.id))
+        try keyring.update(key.id) { $0.state = .pendingDeletion; $0.deletionMillis = 5_000 }
+        #expect(keyring.aliasEntries.map(\.name) == ["alias/gone", "alias/kept"])
+        clock.millis = 5_000
+        #expect(keyring.aliasEntries.map(\.name) == ["alias/kept"])
+        #expect(throws: KeyringError.notFound(key.id)) { try keyring.key(key.id) }
+    }
+
+    @Test func wrappedBlobsNameTheirKey() throws {
+        let dir = try freshDirectory()
+        let keyring = try Keyring(dataDirectory: dir, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment))
+        let key = try keyring.createKey(nowMillis: 1)
+        let blob = try keyring.wrap(dataKey: [1, 2, 3], keyId: key.id)
+        #expect(Keyring.keyId(ofWrapped: blob) == key.id)
+        #expect(Keyring.keyId(ofWrapped: Array(blob.prefix(20))) == nil)
+        #expect(Keyring.keyId(ofWrapped: Array("not a blob at all, not at all".utf8)) == nil)
+        #expect(Keyring.keyId(ofWrapped: []) == nil)
+    }
+}
+
+/// A clock the keyring tests set by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int64
+    init(millis: Int64) { value = millis }
+    var millis: Int64 {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
 }

@@ -165,7 +165,8 @@ final class S3TestServer: @unchecked Sendable {
     /// Sends one request through `S3Service.handle` and collects the whole response.
     func send(_ method: HTTPRequest.Method, _ path: String, query: String = "", headers: [(String, String)] = [],
               body: [UInt8] = [], payload: PayloadStyle = .sha256, auth: AuthStyle = .signed,
-              transferChunk: Int = 7_919, declaredLength: Int? = nil, host: String = testHost) async -> Reply {
+              transferChunk: Int = 7_919, declaredLength: Int? = nil, host: String = testHost,
+              signingService: String = "s3") async -> Reply {
         var signable = SignableRequest(method: method.rawValue, rawPath: path, rawQuery: query, headers: [("Host", host)])
         for (name, value) in headers { signable.headers.append((name: name, value: value)) }
         var wire = body
@@ -177,7 +178,7 @@ final class S3TestServer: @unchecked Sendable {
         case .skewed(let seconds): date = date.addingTimeInterval(seconds)
         default: break
         }
-        let signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey)
+        let signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, service: signingService)
 
         func setLength(_ n: Int) {
             if signable.header("content-length") == nil { signable.setHeader("Content-Length", String(declaredLength ?? n)) }

@@ -426,6 +426,21 @@ def make_client(server, endpoint: str | None = None, access_key: str | None = No
     )
 
 
+def make_kms_client(server, access_key: str | None = None, secret_key: str | None = None):
+    """A boto3 KMS client for `server`'s KMS API (same port and credentials as S3), no retries."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "kms",
+        endpoint_url=server.endpoint,
+        aws_access_key_id=access_key or server.access_key,
+        aws_secret_access_key=secret_key or server.secret_key,
+        region_name=REGION,
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60),
+    )
+
+
 # ---------------------------------------------------------------------------
 # raw SigV4 requests
 
