@@ -67,7 +67,7 @@ public enum KeyringError: Error, Equatable, Sendable {
 /// The encrypted file of KMS keys (`keyring` in the data dir), sealed with AES-256-GCM under the root key.
 /// Data keys are wrapped under a key's current material with the encryption context bound as associated data.
 public final class Keyring: @unchecked Sendable {
-    private struct Document: Codable {
+    private struct Document: Codable, Equatable {
         var keys: [KMSKey]
         var aliases: [String: String]
         /// Optional so keyrings written before it existed still decode.
@@ -86,7 +86,7 @@ public final class Keyring: @unchecked Sendable {
         }
     }
 
-    private struct AliasDates: Codable {
+    private struct AliasDates: Codable, Equatable {
         var created: Int64
         var updated: Int64
     }
@@ -276,11 +276,18 @@ public final class Keyring: @unchecked Sendable {
     }
 
     /// The key id a `wrap` blob names, without unwrapping it; nil when the blob is not one.
-    public static func keyId(ofWrapped blob: [UInt8]) -> String? {
+    public static func keyId(ofWrapped blob: [UInt8]) -> String? { wrapHeader(blob)?.keyId }
+
+    /// A `wrap` blob's header: magic, key id length and id, material version. nil when the blob is not one (or too short
+    /// to hold the nonce and tag after the header).
+    private static func wrapHeader(_ blob: [UInt8]) -> (keyId: String, materialVersion: Int, length: Int)? {
         guard blob.count > 5, Array(blob[0..<4]) == blobMagic else { return nil }
         let idLength = Int(blob[4])
-        guard blob.count >= 5 + idLength + 4 + 12 + 16 else { return nil }
-        return String(decoding: blob[5..<(5 + idLength)], as: UTF8.self)
+        let length = 5 + idLength + 4
+        guard blob.count >= length + 12 + 16 else { return nil }
+        let keyId = String(decoding: blob[5..<(5 + idLength)], as: UTF8.self)
+        let version = Int(blob[(5 + idLength)..<length].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        return (keyId, version, length)
     }
 
     /// Wraps a data key under the key's current material. The blob names the key and material version, so unwrapping
@@ -299,12 +306,7 @@ public final class Keyring: @unchecked Sendable {
     }
 
     public func unwrap(_ blob: [UInt8], context: [String: String] = [:]) throws -> (keyId: String, materialVersion: Int, dataKey: [UInt8]) {
-        guard blob.count > 5, Array(blob[0..<4]) == Self.blobMagic else { throw KeyringError.invalidCiphertext }
-        let idLength = Int(blob[4])
-        let headerLength = 5 + idLength + 4
-        guard blob.count >= headerLength + 12 + 16 else { throw KeyringError.invalidCiphertext }
-        let keyId = String(decoding: blob[5..<(5 + idLength)], as: UTF8.self)
-        let version = Int(blob[(5 + idLength)..<headerLength].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard let (keyId, version, headerLength) = Self.wrapHeader(blob) else { throw KeyringError.invalidCiphertext }
         let key = try usableKey(keyId)
         guard let material = key.materials.first(where: { $0.version == version }), let secret = Base64.decode(material.secret) else {
             throw KeyringError.invalidCiphertext
@@ -340,6 +342,8 @@ public final class Keyring: @unchecked Sendable {
         try lock.withLock {
             var next = document
             try change(&next)
+            // A change that changed nothing (a key or alias found already there) costs no fsync'd rewrite.
+            guard next != document else { return }
             let plaintext = Array(try JSONEncoder().encode(next))
             let nonce = secureRandomBytes(12)
             let sealed = try AESGCM.seal(key: rootKey, nonce: nonce, plaintext: plaintext, aad: Self.fileAAD)
