@@ -68,15 +68,7 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: KeyringOptions
         @Argument(help: "Key id, key ARN or alias.") var key: String
 
-        func run() throws {
-            try options.withKeyring { opened in
-                let found = try opened.find(key)
-                try KeyringOptions.requireCustomerManaged(found, verb: "disable")
-                try KeyringOptions.requireNotPendingDeletion(found, verb: "disable")
-                try opened.keyring.update(found.id) { $0.state = .disabled }
-                print("disabled key \(found.id)")
-            }
-        }
+        func run() throws { try options.setState(of: key, to: .disabled, verb: "disable") }
     }
 
     struct Enable: ParsableCommand {
@@ -84,15 +76,7 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: KeyringOptions
         @Argument(help: "Key id, key ARN or alias.") var key: String
 
-        func run() throws {
-            try options.withKeyring { opened in
-                let found = try opened.find(key)
-                try KeyringOptions.requireCustomerManaged(found, verb: "enable")
-                try KeyringOptions.requireNotPendingDeletion(found, verb: "enable")
-                try opened.keyring.update(found.id) { $0.state = .enabled }
-                print("enabled key \(found.id)")
-            }
-        }
+        func run() throws { try options.setState(of: key, to: .enabled, verb: "enable") }
     }
 }
 
@@ -119,6 +103,17 @@ struct KeyringOptions: ParsableArguments {
             } catch KeyringError.notFound {
                 throw KeysCommandError("no key \(reference) in \(dataDirectory)")
             }
+        }
+    }
+
+    /// `disable` and `enable`: a customer managed key not pending deletion.
+    func setState(of reference: String, to state: KMSKey.State, verb: String) throws {
+        try withKeyring { opened in
+            let found = try opened.find(reference)
+            try Self.requireCustomerManaged(found, verb: verb)
+            try Self.requireNotPendingDeletion(found, verb: verb)
+            try opened.keyring.update(found.id) { $0.state = state }
+            print("\(verb)d key \(found.id)")
         }
     }
 

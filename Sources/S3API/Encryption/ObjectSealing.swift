@@ -78,8 +78,7 @@ extension S3Service {
         guard let customer else {
             throw S3Error.invalidRequest("The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
         }
-        guard let stored = record.customerKeyMD5.flatMap(Base64.decode), let given = Base64.decode(customer.md5Base64),
-              constantTimeEquals(stored, given) else { throw S3Error.accessDenied() }
+        guard customer.matches(record) else { throw S3Error.accessDenied() }
         guard unwrap else { return nil }
         let wrapped = Array(record.wrappedKey)
         guard wrapped.count == AESGCM.nonceSize + 16 + FramedCipher.keySize,

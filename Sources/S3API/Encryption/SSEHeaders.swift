@@ -40,6 +40,12 @@ struct CustomerKey {
         }
         return CustomerKey(key: key, md5Base64: Base64.encode(actual))
     }
+
+    /// Whether this is the key a stored SSE-C record was written with (compared by MD5, in constant time).
+    func matches(_ record: ObjectEncryption) -> Bool {
+        guard let stored = record.customerKeyMD5.flatMap(Base64.decode), let given = Base64.decode(md5Base64) else { return false }
+        return constantTimeEquals(stored, given)
+    }
 }
 
 /// What a write asks for in `x-amz-server-side-encryption*` headers (before the bucket default is applied).
@@ -74,20 +80,14 @@ enum RequestedEncryption {
             return .sseC(customer)
         }
         guard let modeText else {
-            if keyId != nil || context != nil {
-                throw S3Error.invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
-                                              name: keyId != nil ? keyIdHeader : contextHeader)
-            }
+            if keyId != nil || context != nil { throw kmsHeadersNeedKMS(keyId: keyId) }
             return .bucketDefault
         }
         guard let mode = ObjectEncryption.Mode(rawValue: modeText), mode != .sseC else {
             throw S3Error.invalidArgument("The encryption method specified is not supported", name: modeHeader, value: modeText)
         }
         if mode == .sseS3 {
-            if keyId != nil || context != nil {
-                throw S3Error.invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
-                                              name: keyId != nil ? keyIdHeader : contextHeader)
-            }
+            if keyId != nil || context != nil { throw kmsHeadersNeedKMS(keyId: keyId) }
             return .sseS3
         }
         if let keyId, keyId.isEmpty {
@@ -95,6 +95,12 @@ enum RequestedEncryption {
         }
         if let context { _ = try decodeContext(context) }
         return .kms(mode: mode, keyReference: keyId, context: context, bucketKey: bucketKey)
+    }
+
+    /// A KMS key id or context without `x-amz-server-side-encryption: aws:kms`.
+    private static func kmsHeadersNeedKMS(keyId: String?) -> S3Error {
+        S3Error.invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+                                name: keyId != nil ? keyIdHeader : contextHeader)
     }
 
     /// `x-amz-server-side-encryption-context`: base64 of a JSON object of strings.

@@ -57,8 +57,7 @@ extension S3Service {
             guard let customer else {
                 throw S3Error.invalidRequest("The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.")
             }
-            guard let stored = record.customerKeyMD5.flatMap(Base64.decode), let given = Base64.decode(customer.md5Base64),
-                  constantTimeEquals(stored, given) else {
+            guard customer.matches(record) else {
                 throw S3Error.invalidRequest("The provided encryption parameters did not match the ones used originally.")
             }
         } else if customer != nil {

@@ -110,21 +110,20 @@ extension KMSService {
     }
 
     func enableKey(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
-        let key = try resolve(try keyId(request))
-        try requireCustomerManaged(key, action: "kms:EnableKey")
-        try update(key) { (key: inout KMSKey) throws(KMSError) in
-            try requireNotPendingDeletion(key)
-            key.state = .enabled
-        }
-        return nil
+        try setState(request, .enabled, action: "kms:EnableKey")
     }
 
     func disableKey(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+        try setState(request, .disabled, action: "kms:DisableKey")
+    }
+
+    /// EnableKey and DisableKey: a customer managed key not pending deletion.
+    private func setState(_ request: KMSRequest, _ state: KMSKey.State, action: String) throws(KMSError) -> [String: JSONValue]? {
         let key = try resolve(try keyId(request))
-        try requireCustomerManaged(key, action: "kms:DisableKey")
+        try requireCustomerManaged(key, action: action)
         try update(key) { (key: inout KMSKey) throws(KMSError) in
             try requireNotPendingDeletion(key)
-            key.state = .disabled
+            key.state = state
         }
         return nil
     }
