@@ -2,8 +2,6 @@
 import PackageDescription
 
 // Lockstep: a local, S3-compatible object store. Module map in docs/architecture.md.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
-
 let package = Package(
     name: "lockstep",
     platforms: [.macOS(.v14)],
@@ -22,30 +20,51 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
+        // Foundations: system libraries, crypto, XML, SigV4.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "LockstepCrypto", dependencies: ["CLibCrypto"], swiftSettings: v5),
-        .target(name: "LockstepXML", dependencies: ["CLibXML2"], swiftSettings: v5),
+        .target(name: "LockstepCrypto", dependencies: ["CLibCrypto"]),
+        .target(name: "LockstepXML", dependencies: ["CLibXML2"]),
         .target(name: "SigV4", dependencies: [
             "LockstepCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
-        ], swiftSettings: v5),
+        ]),
+        // State: objects and their bodies, and keys.
         .target(name: "Store", dependencies: [
             "LockstepCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5),
-        .target(name: "KeyService", dependencies: ["LockstepCrypto"], swiftSettings: v5),
+        ]),
+        .target(name: "KeyService", dependencies: ["LockstepCrypto"]),
+        // Front doors: what every protocol shares, then one module per protocol.
+        .target(name: "FrontDoors", dependencies: [
+            "LockstepCrypto", "SigV4",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .target(name: "S3API", dependencies: [
-            "KeyService",
-            "LockstepCrypto", "LockstepXML", "SigV4", "Store",
+            "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5),
+        ]),
+        .target(name: "AWSJSON", dependencies: [
+            "FrontDoors", "LockstepCrypto", "SigV4",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "KMSAPI", dependencies: [
+            "AWSJSON", "KeyService", "LockstepCrypto",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .target(name: "AdminAPI", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // The server: Hummingbird wiring, protocol routing, lifecycle; and the executable.
         .target(name: "LockstepServer", dependencies: [
-            "S3API", "Store", "KeyService",
+            "AdminAPI", "FrontDoors", "KMSAPI", "AWSJSON", "S3API", "Store", "KeyService",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -53,20 +72,41 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5),
+        ]),
         .executableTarget(name: "lockstep", dependencies: [
             "LockstepServer", "KeyService",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
-        .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto"], swiftSettings: v5),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto"], swiftSettings: v5),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: v5),
-        .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"], swiftSettings: v5),
-        .testTarget(name: "S3APITests", dependencies: ["S3API", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto",
+        ]),
+
+        // Tests. `LockstepTestSupport` signs requests the way clients do, for every front door's tests.
+        .target(name: "LockstepTestSupport", dependencies: [
+            "FrontDoors", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-        ], swiftSettings: v5),
+        ], path: "Tests/Support"),
+        .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"]),
+        .testTarget(name: "S3APITests", dependencies: [
+            "S3API", "FrontDoors", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto", "LockstepTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .testTarget(name: "KMSAPITests", dependencies: [
+            "KMSAPI", "AWSJSON", "FrontDoors", "KeyService", "SigV4", "LockstepCrypto", "LockstepTestSupport",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .testTarget(name: "LockstepServerTests", dependencies: [
+            "LockstepServer", "FrontDoors", "S3API", "KMSAPI", "AWSJSON", "Store", "KeyService", "LockstepCrypto", "LockstepXML",
+            "LockstepTestSupport", "SigV4",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

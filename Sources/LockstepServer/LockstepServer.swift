@@ -1,6 +1,9 @@
+import AWSJSON
 import Foundation
+import FrontDoors
 import Hummingbird
 import KeyService
+import KMSAPI
 import Logging
 import NIOCore
 import S3API
@@ -70,23 +73,15 @@ public struct LockstepServer {
             if configuration.ephemeral { try? FileManager.default.removeItem(atPath: dataDirectory) }
         }
         let (rootKey, keyring) = try Self.openKeyring(configuration, dataDirectory: dataDirectory, clock: store.clock)
-        let service = S3Service(store: store, keyring: keyring, configuration: S3ServiceConfiguration(
-            region: configuration.region, domain: configuration.domain,
-            credentials: [configuration.accessKey: configuration.secretKey], allowAnyCredentials: configuration.allowAnyCredentials),
-            logger: logger)
         let configuration = self.configuration
         let sweep = SweepTask()
-        let app = Application(
-            responder: S3Responder(service: service),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.address, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuration.port
-                Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
-                // Blobs left by a crash between install and commit; off the start-up path.
-                sweep.start { _ = try? await store.sweepOrphanBlobs(startedMillis: startedMillis) }
-            },
-            logger: logger)
+        let protocols = Self.frontDoors(configuration, store: store, keyring: keyring, logger: logger)
+        let app = Self.application(protocols: protocols, address: configuration.address, port: configuration.port, logger: logger) { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
+            // Blobs left by a crash between install and commit; off the start-up path.
+            sweep.start { _ = try? await store.sweepOrphanBlobs(startedMillis: startedMillis) }
+        }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for a bounded time, then close the store.
         var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(Self.shutdownGraceSeconds)
@@ -94,6 +89,28 @@ public struct LockstepServer {
         try await ServiceGroup(configuration: groupConfiguration).run()
         await sweep.wait()
         try store.close()
+    }
+
+    /// The HTTP server: HTTP/1.1 with `100 Continue` on demand, answering through `LockstepResponder`.
+    public static func application(protocols: ProtocolRouter, address: String, port: Int, logger: Logger,
+                                   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            responder: LockstepResponder(protocols: protocols),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: nil),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    /// One front door per protocol, all authenticating through one `Authenticator`.
+    public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, keyring: Keyring, logger: Logger) -> ProtocolRouter {
+        let clock = store.clock
+        let authenticator = Authenticator(credentials: [configuration.accessKey: configuration.secretKey],
+                                          allowAnyCredentials: configuration.allowAnyCredentials, nowMillis: { clock.nowMillis() })
+        let s3 = S3Service(store: store, keyring: keyring, configuration: S3ServiceConfiguration(region: configuration.region, domain: configuration.domain),
+                           authenticator: authenticator, logger: logger)
+        let kms = AWSJSONFrontDoor(service: KMSService(keyring: keyring, region: configuration.region), authenticator: authenticator, logger: logger)
+        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms])
     }
 
     /// Loads the root key and opens the keyring; a key that does not open the keyring stops the start, never replaces it.

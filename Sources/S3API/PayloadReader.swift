@@ -1,3 +1,4 @@
+import FrontDoors
 import HTTPTypes
 import LockstepCrypto
 import NIOCore
@@ -32,7 +33,7 @@ final class PayloadReader {
     /// - Parameters:
     ///   - computeMD5: the ETag of simple objects and parts is the body's MD5.
     ///   - defaultChecksum: the algorithm to compute when the client sends none (S3 stores CRC64NVME for every new object).
-    init(request: S3Request, auth: VerifiedRequest?, computeMD5: Bool, defaultChecksum: ChecksumAlgorithm?) throws {
+    init(request: APIRequest, auth: VerifiedRequest?, computeMD5: Bool, defaultChecksum: ChecksumAlgorithm?) throws {
         stream = request.body
         let payload = auth?.payload ?? .unsigned
         decoder = auth?.makeChunkedDecoder()

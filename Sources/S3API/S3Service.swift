@@ -1,4 +1,5 @@
 import Foundation
+import FrontDoors
 import HTTPTypes
 import KeyService
 import LockstepCrypto
@@ -12,17 +13,15 @@ public struct S3ServiceConfiguration: Sendable {
     public var region: String
     /// Extra base domain for virtual-hosted addressing (`BUCKET.<domain>`); `BUCKET.localhost` always works.
     public var domain: String?
-    public var credentials: [String: String]
-    public var allowAnyCredentials: Bool
 
-    public init(region: String = "us-east-1", domain: String? = nil, credentials: [String: String], allowAnyCredentials: Bool = false) {
-        self.region = region; self.domain = domain; self.credentials = credentials; self.allowAnyCredentials = allowAnyCredentials
+    public init(region: String = "us-east-1", domain: String? = nil) {
+        self.region = region; self.domain = domain
     }
 }
 
 /// Everything a handler knows about the request it serves.
 struct S3Context {
-    let request: S3Request
+    let request: APIRequest
     let operation: S3Operation
     let bucket: String
     let key: String
@@ -33,33 +32,29 @@ struct S3Context {
     func header(_ name: String) -> String? { request.header(name) }
 }
 
-/// The S3 protocol layer: addressing, routing, authentication, body decoding, dispatch, and error rendering.
-/// It knows nothing of sockets (the server adapts HTTP to `S3Request`) or files (the store does).
-public final class S3Service: Sendable {
+/// The S3 REST front door: addressing, routing, authentication, body decoding, dispatch, and error rendering.
+/// It knows nothing of sockets (the server adapts HTTP to `APIRequest`) or files (the store does).
+public final class S3Service: FrontDoor {
     public let store: ObjectStore
     public let keyring: Keyring
     public let configuration: S3ServiceConfiguration
-    let verifier: SigV4Verifier
-    let kms: KMSService
+    let authenticator: Authenticator
     let logger: Logger
     let hostId = RequestIds.hostId()
 
-    public init(store: ObjectStore, keyring: Keyring, configuration: S3ServiceConfiguration, logger: Logger = Logger(label: "lockstep.s3")) {
+    public init(store: ObjectStore, keyring: Keyring, configuration: S3ServiceConfiguration, authenticator: Authenticator,
+                logger: Logger = Logger(label: "lockstep.s3")) {
         self.store = store
         self.keyring = keyring
         self.configuration = configuration
+        self.authenticator = authenticator
         self.logger = logger
-        kms = KMSService(keyring: keyring, region: configuration.region)
-        verifier = SigV4Verifier(credentials: StaticCredentialProvider(configuration.credentials),
-                                 allowAnyCredentials: configuration.allowAnyCredentials)
     }
 
-    public func handle(_ request: S3Request) async -> S3Response {
-        // The KMS JSON API shares the port; its requests never reach S3 addressing.
-        if Self.isKMS(request) { return await handleKMS(request) }
+    public func handle(_ request: APIRequest) async -> APIResponse {
         let requestId = RequestIds.requestId()
         var resource = request.rawPath
-        var response: S3Response
+        var response: APIResponse
         var addressed: (bucket: String, key: String) = ("", "")
         var query = QueryParameters(raw: "")
         do {
@@ -87,12 +82,12 @@ public final class S3Service: Sendable {
         response.set("x-amz-request-id", requestId)
         response.set("x-amz-id-2", hostId)
         response.set("Server", "Lockstep")
-        response.set("Date", S3Time.httpDate(store.clock.nowMillis()))
+        response.set("Date", HTTPDate.format(store.clock.nowMillis()))
         return response
     }
 
     /// Path-style `/bucket/key` or virtual-hosted `bucket.localhost` / `bucket.<domain>`; the key is percent-decoded, `//` kept.
-    func address(_ request: S3Request) throws -> (bucket: String, key: String) {
+    func address(_ request: APIRequest) throws -> (bucket: String, key: String) {
         guard request.rawPath.hasPrefix("/") else { throw S3Error.invalidRequest("Invalid request target") }
         var host = (request.header("host") ?? "").lowercased()
         if host.hasPrefix("[") {
@@ -111,19 +106,16 @@ public final class S3Service: Sendable {
         return (percentDecode(String(path[..<slash])), percentDecode(String(path[path.index(after: slash)...])))
     }
 
-    func authenticate(_ request: S3Request) throws -> VerifiedRequest {
-        let signable = SignableRequest(method: request.method.rawValue, rawPath: request.rawPath, rawQuery: request.rawQuery,
-                                       headers: request.headers.map { ($0.name.rawName, $0.value) })
+    func authenticate(_ request: APIRequest) throws(S3Error) -> VerifiedRequest {
         do {
-            return try verifier.verify(signable, now: Date(timeIntervalSince1970: Double(store.clock.nowMillis()) / 1000))
+            return try authenticator.authenticate(request, service: "s3")
         } catch {
-            // `verify` throws only SigV4Error (typed throws).
             throw S3Error(sigV4: error)
         }
     }
 
-    func render(_ error: S3Error, resource: String, requestId: String, method: HTTPRequest.Method) -> S3Response {
-        var response = S3Response(status: error.status)
+    func render(_ error: S3Error, resource: String, requestId: String, method: HTTPRequest.Method) -> APIResponse {
+        var response = APIResponse(status: error.status)
         for (name, value) in error.headers { response.set(name, value) }
         if method == .head { return response }
         var xml = XMLWriter()
@@ -140,7 +132,7 @@ public final class S3Service: Sendable {
         return response
     }
 
-    func dispatch(_ c: S3Context) async throws -> S3Response {
+    func dispatch(_ c: S3Context) async throws -> APIResponse {
         switch c.operation {
         case .listBuckets: return try await listBuckets(c)
         case .createBucket: return try await createBucket(c)
@@ -189,8 +181,8 @@ struct ErrorTarget {
 }
 
 /// An XML document response.
-func xmlResponse(_ writer: XMLWriter, status: HTTPResponse.Status = .ok) -> S3Response {
-    var response = S3Response(status: status, body: .bytes(ByteBuffer(bytes: writer.bytes)))
+func xmlResponse(_ writer: XMLWriter, status: HTTPResponse.Status = .ok) -> APIResponse {
+    var response = APIResponse(status: status, body: .bytes(ByteBuffer(bytes: writer.bytes)))
     response.set("Content-Type", "application/xml")
     return response
 }
@@ -203,6 +195,9 @@ extension S3Error {
             self = S3Error("InvalidRequest", .badRequest, "The authorization mechanism you have provided (\(name)) is not supported. Please use AWS4-HMAC-SHA256.")
         case .authorizationHeaderMalformed(let why): self = S3Error("AuthorizationHeaderMalformed", .badRequest, "The authorization header is malformed; \(why)")
         case .authorizationQueryParametersError(let why): self = S3Error("AuthorizationQueryParametersError", .badRequest, why)
+        case .wrongService(_, let scoped):
+            self = S3Error("AuthorizationHeaderMalformed", .badRequest,
+                           "The authorization header is malformed; incorrect service \"\(scoped)\". This endpoint belongs to \"s3\".")
         case .invalidAccessKeyId:
             self = S3Error("InvalidAccessKeyId", .forbidden, "The AWS Access Key Id you provided does not exist in our records.")
         case .signatureDoesNotMatch(let stringToSign, let canonicalRequest):
@@ -236,7 +231,7 @@ extension S3Error {
                 self = S3Error("MethodNotAllowed", .methodNotAllowed, "The specified method is not allowed against this resource.",
                                details: [("Method", "GET"), ("ResourceType", "DeleteMarker")],
                                headers: [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionId), ("Allow", "DELETE"),
-                                         ("Last-Modified", S3Time.httpDate(lastModified))])
+                                         ("Last-Modified", HTTPDate.format(lastModified))])
             } else {
                 self = S3Error("NoSuchKey", .notFound, "The specified key does not exist.",
                                headers: [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionId)])

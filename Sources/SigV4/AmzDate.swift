@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// Timestamps in the forms SigV4 uses, handled as whole seconds since 1970 (UTC) without calendars or locales.
-enum AmzDate {
+public enum AmzDate {
     /// "20130524T000000Z" (ISO 8601 basic, as in X-Amz-Date).
     static func parseBasic(_ s: String) -> Int64? {
         let c = Array(s.utf8)
@@ -32,13 +32,13 @@ enum AmzDate {
     }
 
     /// "20130524T000000Z"
-    static func formatBasic(_ t: Int64) -> String {
+    public static func formatBasic(_ t: Int64) -> String {
         let (y, mo, d, h, mi, s) = civil(t)
         return pad(y, 4) + pad(mo, 2) + pad(d, 2) + "T" + pad(h, 2) + pad(mi, 2) + pad(s, 2) + "Z"
     }
 
     /// "2013-05-24T00:00:00Z", the form S3 uses in error bodies.
-    static func formatISO8601(_ t: Int64) -> String {
+    public static func formatISO8601(_ t: Int64) -> String {
         let (y, mo, d, h, mi, s) = civil(t)
         return pad(y, 4) + "-" + pad(mo, 2) + "-" + pad(d, 2) + "T" + pad(h, 2) + ":" + pad(mi, 2) + ":" + pad(s, 2) + "Z"
     }

@@ -8,6 +8,10 @@ public enum SigV4Error: Error, Equatable, Sendable {
     case authorizationHeaderMalformed(String)
     /// S3: AuthorizationQueryParametersError (400).
     case authorizationQueryParametersError(String)
+    /// The credential scope names another service than the one this front door serves (S3:
+    /// AuthorizationHeaderMalformed; the JSON services: InvalidSignatureException "Credential should be scoped to
+    /// correct service").
+    case wrongService(expected: String, scoped: String)
     /// S3: InvalidAccessKeyId (403).
     case invalidAccessKeyId
     /// S3: SignatureDoesNotMatch (403); AWS echoes both strings in the error body.

@@ -22,11 +22,11 @@ public struct SigV4Verifier: Sendable {
         self.maxClockSkewSeconds = maxClockSkewSeconds
     }
 
-    /// Verifies `request` against the server clock `now`.
+    /// Verifies `request` for `service` (the name in the credential scope: `s3`, `kms`, …) against the server clock `now`.
     ///
     /// `bodySHA256Hex` is the hex SHA-256 of the body, used only by non-S3 services (kms, dynamodb, sts), whose
     /// clients may omit `x-amz-content-sha256`; when it is nil there, an empty body is assumed.
-    public func verify(_ request: SignableRequest, now: Date, bodySHA256Hex: String? = nil) throws(SigV4Error) -> VerifiedRequest {
+    public func verify(_ request: SignableRequest, service: String, now: Date, bodySHA256Hex: String? = nil) throws(SigV4Error) -> VerifiedRequest {
         let query = parseRawQuery(request.rawQuery)
         // An empty Authorization header counts as none, as some clients send one for anonymous requests.
         let authorization = request.header("authorization").flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
@@ -36,10 +36,10 @@ public struct SigV4Verifier: Sendable {
                 + "Signature query string parameter or the Authorization header should be specified")
         }
         if let authorization {
-            return try verifyHeader(request, authorization: authorization, query: query, now: now, bodySHA256Hex: bodySHA256Hex)
+            return try verifyHeader(request, authorization: authorization, query: query, service: service, now: now, bodySHA256Hex: bodySHA256Hex)
         }
         if presigned {
-            return try verifyPresigned(request, query: query, now: now, bodySHA256Hex: bodySHA256Hex)
+            return try verifyPresigned(request, query: query, service: service, now: now, bodySHA256Hex: bodySHA256Hex)
         }
         let names = Set(query.map(\.decodedName))
         if names.contains("AWSAccessKeyId") && names.contains("Signature") { throw .unsupportedAlgorithm("AWS") }
@@ -49,8 +49,9 @@ public struct SigV4Verifier: Sendable {
     // MARK: Authorization header
 
     private func verifyHeader(_ request: SignableRequest, authorization: String, query: [RawQueryItem],
-                              now: Date, bodySHA256Hex: String?) throws(SigV4Error) -> VerifiedRequest {
+                              service: String, now: Date, bodySHA256Hex: String?) throws(SigV4Error) -> VerifiedRequest {
         let auth = try AuthorizationHeader.parse(authorization)
+        guard auth.credential.service == service else { throw .wrongService(expected: service, scoped: auth.credential.service) }
         guard auth.signedHeaders.contains("host") else {
             throw .authorizationHeaderMalformed("the host header must be signed.")
         }
@@ -73,8 +74,7 @@ public struct SigV4Verifier: Sendable {
         guard abs(serverSeconds - seconds) <= Int64(maxClockSkewSeconds) else {
             throw .requestTimeTooSkewed(requestTime: requestTime, serverTime: AmzDate.formatISO8601(serverSeconds))
         }
-        let (payload, payloadHash) = try payloadMode(request, service: auth.credential.service,
-                                                     required: auth.credential.service == "s3", fallback: bodySHA256Hex)
+        let (payload, payloadHash) = try payloadMode(request, service: service, required: service == "s3", fallback: bodySHA256Hex)
         return try check(request, credential: auth.credential, signedHeaders: auth.signedHeaders,
                          providedSignature: auth.signature, canonicalQuery: canonicalQueryString(query),
                          payload: payload, payloadHash: payloadHash, amzDate: amzDate, seconds: seconds, presigned: false)
@@ -88,7 +88,7 @@ public struct SigV4Verifier: Sendable {
     public static let maxPresignedExpiry = 604_800
 
     private func verifyPresigned(_ request: SignableRequest, query: [RawQueryItem],
-                                 now: Date, bodySHA256Hex: String?) throws(SigV4Error) -> VerifiedRequest {
+                                 service: String, now: Date, bodySHA256Hex: String?) throws(SigV4Error) -> VerifiedRequest {
         var params: [String: String] = [:]
         for item in query {
             let name = item.decodedName
@@ -105,6 +105,7 @@ public struct SigV4Verifier: Sendable {
         do { credential = try Credential.parse(params["X-Amz-Credential"]!) } catch {
             throw .authorizationQueryParametersError("Error parsing the X-Amz-Credential parameter; " + error.message)
         }
+        guard credential.service == service else { throw .wrongService(expected: service, scoped: credential.service) }
         let amzDate = params["X-Amz-Date"]!
         guard let seconds = AmzDate.parseBasic(amzDate) else {
             throw .authorizationQueryParametersError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
@@ -130,8 +131,7 @@ public struct SigV4Verifier: Sendable {
             throw .expired(expiresAt: AmzDate.formatISO8601(seconds + Int64(expires)),
                            serverTime: AmzDate.formatISO8601(serverSeconds))
         }
-        let (payload, payloadHash) = try payloadMode(request, service: credential.service, required: false,
-                                                     fallback: bodySHA256Hex)
+        let (payload, payloadHash) = try payloadMode(request, service: service, required: false, fallback: bodySHA256Hex)
         return try check(request, credential: credential, signedHeaders: signedHeaders,
                          providedSignature: params["X-Amz-Signature"]!,
                          canonicalQuery: canonicalQueryString(query, excluding: "X-Amz-Signature"),

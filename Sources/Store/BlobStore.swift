@@ -181,7 +181,7 @@ public final class BlobReader: @unchecked Sendable {
 private let blockingQueue = DispatchQueue(label: "lockstep.blocking-io", attributes: .concurrent)
 
 /// Runs a blocking system call (fsync) on a dispatch thread instead of a Swift concurrency worker.
-public func runBlocking<T>(_ body: @escaping () throws -> T) async throws -> T {
+public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         blockingQueue.async {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

@@ -21,7 +21,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     init(pool: DatabasePool) { self.pool = pool }
 
-    func write<T>(_ work: @escaping (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ work: @escaping (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             var outcome: Result<T, any Error>?
             let job = Job(run: { db in

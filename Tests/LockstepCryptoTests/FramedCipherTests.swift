@@ -6,7 +6,7 @@ import Testing
 @Suite struct FramedCipherTests {
     static let F = FrameLayout.plaintextFrameSize
     static let S = FrameLayout.sealedFrameSize
-    static let sizes = [0, 1, 65535, 65536, 65537, 3 * 65536, 3 * 65536 + 5]
+    static let frameSizes = [0, 1, 65535, 65536, 65537, 3 * 65536, 3 * 65536 + 5]
 
     let layout = FrameLayout()
     let key = (0..<32).map { UInt8($0) }
@@ -117,7 +117,7 @@ import Testing
         #expect(layout.frameCount(plaintextSize: 3 * 65536) == 3)
         #expect(layout.frameCount(plaintextSize: 3 * 65536 + 5) == 4)
         #expect(layout.encryptedSize(plaintextSize: 5 << 30) == (5 << 30) + 81920 * 16)
-        for size in Self.sizes.map(Int64.init) + [2, 131_071, 131_072, 131_073, 5 << 30] {
+        for size in Self.frameSizes.map(Int64.init) + [2, 131_071, 131_072, 131_073, 5 << 30] {
             let encrypted = layout.encryptedSize(plaintextSize: size)
             #expect(layout.plaintextSize(encryptedSize: encrypted) == size)
             var sum: Int64 = 0
@@ -164,7 +164,7 @@ import Testing
         return ranges
     }
 
-    @Test(arguments: sizes) func framesCoveringEveryBoundary(_ size: Int) {
+    @Test(arguments: frameSizes) func framesCoveringEveryBoundary(_ size: Int) {
         let n = Int64(size)
         for range in interestingRanges(size: size) {
             let frames = layout.frames(covering: range, plaintextSize: n)
@@ -197,7 +197,7 @@ import Testing
 
     // MARK: - Round trips
 
-    @Test(arguments: sizes) func roundTripInManySplits(_ size: Int) throws {
+    @Test(arguments: frameSizes) func roundTripInManySplits(_ size: Int) throws {
         let plaintext = Self.plaintext(size)
         let reference = try seal(plaintext)
         #expect(reference.count == Int(layout.encryptedSize(plaintextSize: Int64(size))))
@@ -245,7 +245,7 @@ import Testing
         }
     }
 
-    @Test(arguments: sizes) func framesOneByOne(_ size: Int) throws {
+    @Test(arguments: frameSizes) func framesOneByOne(_ size: Int) throws {
         let plaintext = Self.plaintext(size)
         let sealed = try seal(plaintext)
         let decryptor = try decryptor(size: size)
@@ -264,7 +264,7 @@ import Testing
         #expect(Array(buffer[..<n]) == Array(plaintext.suffix(n)))
     }
 
-    @Test(arguments: sizes) func rangedReadsUseOnlyTheirFrames(_ size: Int) throws {
+    @Test(arguments: frameSizes) func rangedReadsUseOnlyTheirFrames(_ size: Int) throws {
         let plaintext = Self.plaintext(size)
         let sealed = try seal(plaintext)
         var rng = SplitMix(state: 99)

@@ -1,6 +1,8 @@
 import Foundation
+import FrontDoors
 import HTTPTypes
 import LockstepCrypto
+import LockstepTestSupport
 import S3API
 import SigV4
 import Testing
@@ -42,6 +44,13 @@ struct AuthTests {
         let s3 = try await server()
         let reply = await s3.send(.get, "/auth/k", auth: .credentials(accessKey: "NOBODY", secretKey: testSecretKey))
         expectWellFormedError(reply, code: "InvalidAccessKeyId", status: 403)
+    }
+
+    @Test func signatureForAnotherServiceIsMalformed() async throws {
+        let s3 = try await server()
+        let reply = await s3.send(.get, "/auth/k", signingService: "kms")
+        expectWellFormedError(reply, code: "AuthorizationHeaderMalformed", status: 400)
+        #expect(reply.errorField("Message")?.contains("incorrect service \"kms\"") == true)
     }
 
     @Test(arguments: [-16.0 * 60, 16.0 * 60, -86400])
@@ -106,7 +115,7 @@ struct AuthTests {
         // Point the URL at another key: the signature no longer matches.
         var fields = HTTPFields()
         fields.append(HTTPField(name: .init("Host")!, value: testHost))
-        let response = await s3.service.handle(S3Request(method: .get, target: "/auth/other?" + signed.request.rawQuery, headers: fields))
+        let response = await s3.service.handle(APIRequest(method: .get, target: "/auth/other?" + signed.request.rawQuery, headers: fields))
         let reply = await s3.collect(response)
         expectWellFormedError(reply, code: "SignatureDoesNotMatch", status: 403)
     }
@@ -198,7 +207,7 @@ struct AuthTests {
         let signed = signer.sign(request, date: s3.clock.date, payloadHash: PayloadMode.streamingUnsignedTrailerPayload)
         var fields = HTTPFields()
         for (name, value) in signed.request.headers { fields.append(HTTPField(name: .init(name)!, value: value)) }
-        let reply = await s3.collect(await s3.service.handle(S3Request(method: .put, target: "/auth/nolen", headers: fields, body: .bytes(body))))
+        let reply = await s3.collect(await s3.service.handle(APIRequest(method: .put, target: "/auth/nolen", headers: fields, body: .bytes(body))))
         expectWellFormedError(reply, code: "MissingContentLength", status: 411)
         #expect(await s3.get("auth", "nolen").status == 404)
     }
@@ -210,7 +219,7 @@ struct AuthTests {
                                  date: s3.clock.date, contentSHA256Header: false)
         var fields = HTTPFields()
         for (name, value) in signed.request.headers { fields.append(HTTPField(name: .init(name)!, value: value)) }
-        let reply = await s3.collect(await s3.service.handle(S3Request(method: .get, target: "/auth/k", headers: fields)))
+        let reply = await s3.collect(await s3.service.handle(APIRequest(method: .get, target: "/auth/k", headers: fields)))
         expectWellFormedError(reply, code: "InvalidRequest", status: 400)
     }
 
@@ -219,7 +228,7 @@ struct AuthTests {
         var fields = HTTPFields()
         fields.append(HTTPField(name: .init("Host")!, value: testHost))
         fields.append(HTTPField(name: .authorization, value: "AWS AK:c2lnbmF0dXJl"))
-        let reply = await s3.collect(await s3.service.handle(S3Request(method: .get, target: "/auth/k", headers: fields)))
+        let reply = await s3.collect(await s3.service.handle(APIRequest(method: .get, target: "/auth/k", headers: fields)))
         expectWellFormedError(reply, code: "InvalidRequest", status: 400)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LockstepCrypto
+import LockstepTestSupport
 import Testing
 
 @Suite("Checksums")

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepTestSupport
 import Testing
 
 /// GET/HEAD conditional headers as AWS documents them for GetObject and HeadObject.

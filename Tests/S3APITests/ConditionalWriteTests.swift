@@ -1,4 +1,5 @@
 import Foundation
+import LockstepTestSupport
 import Testing
 
 /// Conditional writes and deletes: the Terraform lock depends on these being decided atomically in the commit.

@@ -1,6 +1,7 @@
 import Foundation
 import KeyService
 import LockstepCrypto
+import LockstepTestSupport
 import S3API
 import Store
 import Testing

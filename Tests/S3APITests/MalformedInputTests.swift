@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import LockstepCrypto
+import LockstepTestSupport
 import Testing
 
 /// Bad input must always end in a 4xx S3 error document: never a 5xx, a crash or a hang. Deterministic mutation

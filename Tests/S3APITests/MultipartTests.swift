@@ -1,5 +1,6 @@
 import Foundation
 import LockstepCrypto
+import LockstepTestSupport
 import LockstepXML
 import SigV4
 import Testing

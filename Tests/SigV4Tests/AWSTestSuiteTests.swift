@@ -204,7 +204,7 @@ struct AWSTestSuiteTests {
         request.headers.append(("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
             + "SignedHeaders=" + c.signedHeaders.joined(separator: ";") + ", Signature=" + c.signature))
         let verifier = SigV4Verifier(credentials: suiteCredentials)
-        let verified = try verifier.verify(request, now: suiteTime, bodySHA256Hex: c.payloadHash)
+        let verified = try verifier.verify(request, service: "service", now: suiteTime, bodySHA256Hex: c.payloadHash)
         #expect(verified.accessKey == "AKIDEXAMPLE")
         #expect(verified.service == "service")
         #expect(verified.region == "us-east-1")
@@ -217,7 +217,7 @@ struct AWSTestSuiteTests {
 
         // Any change to a signed part is caught, and the error carries the published canonical request.
         request.method = c.method == "GET" ? "HEAD" : "PUT"
-        let error = verifyError(verifier, request, now: suiteTime, bodySHA256Hex: c.payloadHash)
+        let error = verifyError(verifier, request, service: "service", now: suiteTime, bodySHA256Hex: c.payloadHash)
         let expectedCanonical = request.method + c.canonicalRequest.drop { $0 != "\n" }
         guard case .signatureDoesNotMatch(let stringToSign, let canonicalRequest) = error else {
             Issue.record("expected signatureDoesNotMatch, got \(String(describing: error))")
@@ -241,10 +241,10 @@ struct AWSTestSuiteTests {
         ])
         let bodyHash = Digest.sha256(bytes("Param1=value1")).hexString
         let verifier = SigV4Verifier(credentials: suiteCredentials)
-        let verified = try verifier.verify(request, now: suiteTime, bodySHA256Hex: bodyHash)
+        let verified = try verifier.verify(request, service: "service", now: suiteTime, bodySHA256Hex: bodyHash)
         #expect(verified.payload == .signed(sha256Hex: bodyHash))
         // Without the body hash an empty body is assumed, which this request does not have.
-        if case .signatureDoesNotMatch = verifyError(verifier, request, now: suiteTime) {} else {
+        if case .signatureDoesNotMatch = verifyError(verifier, request, service: "service", now: suiteTime) {} else {
             Issue.record("an empty-body hash must not verify")
         }
     }
@@ -262,7 +262,7 @@ struct AWSTestSuiteTests {
         var headers: [(name: String, value: String)] = [("Host", "example.amazonaws.com"), ("X-Amz-Date", "20150830T123600Z")]
         if withHeaders { headers += [("My-Header1", " value1"), ("My-Header2", " \"a   b   c\"")] }
         let request = SignableRequest(method: "GET", rawPath: "/", rawQuery: query, headers: headers)
-        let verified = try SigV4Verifier(credentials: suiteCredentials).verify(request, now: suiteTime.addingTimeInterval(3600))
+        let verified = try SigV4Verifier(credentials: suiteCredentials).verify(request, service: "service", now: suiteTime.addingTimeInterval(3600))
         #expect(verified.isPresigned)
         #expect(verified.signatureChecked)
         #expect(verified.payload == .signed(sha256Hex: emptySHA256Hex))

@@ -54,7 +54,7 @@ struct S3ExamplesTests {
     func headerSignedExamples(_ e: HeaderExample) throws {
         let request = SignableRequest(method: e.method, rawPath: e.path, rawQuery: e.query,
                                       headers: e.headers + [("Authorization", Self.authorization(e.signedHeaders, e.signature))])
-        let verified = try Self.verifier.verify(request, now: s3DocTime)
+        let verified = try Self.verifier.verify(request, service: "s3", now: s3DocTime)
         #expect(verified.seedSignature == e.signature)
         #expect(verified.service == "s3")
         #expect(verified.amzDate == "20130524T000000Z")
@@ -102,12 +102,12 @@ struct S3ExamplesTests {
     @Test func presignedURL() throws {
         let request = SignableRequest(method: "GET", rawPath: "/test.txt", rawQuery: Self.presignedQuery,
                                       headers: [("Host", Self.bucketHost)])
-        let verified = try Self.verifier.verify(request, now: s3DocTime.addingTimeInterval(3600))
+        let verified = try Self.verifier.verify(request, service: "s3", now: s3DocTime.addingTimeInterval(3600))
         #expect(verified.isPresigned)
         #expect(verified.payload == .unsigned)
         #expect(verified.seedSignature == "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
         // Valid through its last second, expired one second later.
-        _ = try Self.verifier.verify(request, now: s3DocTime.addingTimeInterval(86400))
+        _ = try Self.verifier.verify(request, service: "s3", now: s3DocTime.addingTimeInterval(86400))
         #expect(verifyError(Self.verifier, request, now: s3DocTime.addingTimeInterval(86401))
             == .expired(expiresAt: "2013-05-25T00:00:00Z", serverTime: "2013-05-25T00:00:01Z"))
 
@@ -152,7 +152,7 @@ struct S3ExamplesTests {
     ])
 
     @Test func chunkedUpload() throws {
-        let verified = try Self.verifier.verify(Self.chunkedRequest, now: s3DocTime)
+        let verified = try Self.verifier.verify(Self.chunkedRequest, service: "s3", now: s3DocTime)
         #expect(verified.payload == .streamingSigned)
         #expect(verified.seedSignature == "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")
         let body = Self.chunkedBody(Self.chunkedSignatures)
@@ -170,7 +170,7 @@ struct S3ExamplesTests {
     }
 
     @Test func chunkedUploadRejectsAlteredChunk() throws {
-        let verified = try Self.verifier.verify(Self.chunkedRequest, now: s3DocTime)
+        let verified = try Self.verifier.verify(Self.chunkedRequest, service: "s3", now: s3DocTime)
         var body = Self.chunkedBody(Self.chunkedSignatures)
         body[90 + 40000] = 0x62
         #expect(decodeError(body, with: verified.makeChunkedDecoder()!) == .chunkSignatureMismatch)
@@ -199,7 +199,7 @@ struct S3ExamplesTests {
 
     @Test(arguments: ["\r\n", ""])
     func chunkedUploadWithTrailer(closing: String) throws {
-        let verified = try Self.verifier.verify(Self.trailerRequest, now: s3DocTime)
+        let verified = try Self.verifier.verify(Self.trailerRequest, service: "s3", now: s3DocTime)
         #expect(verified.payload == .streamingSignedTrailer)
         // The published trailer omits the closing empty line; both forms are accepted.
         let body = Self.chunkedBody(Self.trailerSignatures, trailer: Self.trailerSection + closing)
@@ -218,7 +218,7 @@ struct S3ExamplesTests {
     }
 
     @Test func trailerWithAlteredChecksumIsRejected() throws {
-        let verified = try Self.verifier.verify(Self.trailerRequest, now: s3DocTime)
+        let verified = try Self.verifier.verify(Self.trailerRequest, service: "s3", now: s3DocTime)
         let forged = Self.trailerSection.replacingOccurrences(of: "sOO8/Q==", with: "AAAAAA==")
         let body = Self.chunkedBody(Self.trailerSignatures, trailer: forged + "\r\n")
         #expect(decodeError(body, with: verified.makeChunkedDecoder()!) == .trailerSignatureMismatch)

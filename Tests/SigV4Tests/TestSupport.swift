@@ -13,10 +13,10 @@ let s3DocCredentials = StaticCredentialProvider(["AKIAIOSFODNN7EXAMPLE": "wJalrX
 func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
 /// Runs `verify` and returns the error it threw, or nil.
-func verifyError(_ verifier: SigV4Verifier, _ request: SignableRequest, now: Date,
+func verifyError(_ verifier: SigV4Verifier, _ request: SignableRequest, service: String = "s3", now: Date,
                  bodySHA256Hex: String? = nil) -> SigV4Error? {
     do {
-        _ = try verifier.verify(request, now: now, bodySHA256Hex: bodySHA256Hex)
+        _ = try verifier.verify(request, service: service, now: now, bodySHA256Hex: bodySHA256Hex)
         return nil
     } catch {
         return error

@@ -26,12 +26,21 @@ struct VerifierTests {
     }
 
     @Test func acceptsTheExample() throws {
-        let verified = try Self.verifier.verify(Self.getObject(), now: s3DocTime)
+        let verified = try Self.verifier.verify(Self.getObject(), service: "s3", now: s3DocTime)
         #expect(verified.accessKey == "AKIAIOSFODNN7EXAMPLE")
         #expect(verified.signedHeaders == ["host", "range", "x-amz-content-sha256", "x-amz-date"])
         #expect(verified.signingKey == signingKey(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", date: "20130524",
                                                   region: "us-east-1", service: "s3"))
         #expect(verified.makeChunkedDecoder() == nil)
+    }
+
+    /// Each front door verifies for its own service: a signature scoped to another is refused before anything else.
+    @Test func credentialScopedToAnotherServiceIsRefused() {
+        let signed = Self.signer.sign(Self.getObject(authorization: nil), date: s3DocTime, payloadHash: emptySHA256Hex).request
+        #expect(verifyError(Self.verifier, signed, service: "kms", now: s3DocTime) == .wrongService(expected: "kms", scoped: "s3"))
+        let presigned = Self.signer.presign(Self.getObject(authorization: nil), date: s3DocTime, expires: 60).request
+        #expect(verifyError(Self.verifier, presigned, service: "kms", now: s3DocTime) == .wrongService(expected: "kms", scoped: "s3"))
+        #expect(verifyError(Self.verifier, signed, service: "s3", now: s3DocTime) == nil)
     }
 
     @Test func missingOrForeignAuthentication() {
@@ -50,7 +59,7 @@ struct VerifierTests {
         for variant in [Self.goodAuthorization.replacingOccurrences(of: ", ", with: ","),
                         Self.goodAuthorization.replacingOccurrences(of: ", ", with: " ,  "),
                         "  " + Self.goodAuthorization.replacingOccurrences(of: " Credential", with: "   Credential") + " "] {
-            _ = try Self.verifier.verify(Self.getObject(authorization: variant), now: s3DocTime)
+            _ = try Self.verifier.verify(Self.getObject(authorization: variant), service: "s3", now: s3DocTime)
         }
     }
 
@@ -81,7 +90,7 @@ struct VerifierTests {
 
     @Test func clockSkew() throws {
         for offset in [-900.0, 0, 900] {
-            _ = try Self.verifier.verify(Self.getObject(), now: s3DocTime.addingTimeInterval(offset))
+            _ = try Self.verifier.verify(Self.getObject(), service: "s3", now: s3DocTime.addingTimeInterval(offset))
         }
         #expect(verifyError(Self.verifier, Self.getObject(), now: s3DocTime.addingTimeInterval(901))
             == .requestTimeTooSkewed(requestTime: "20130524T000000Z", serverTime: "2013-05-24T00:15:01Z"))
@@ -110,7 +119,7 @@ struct VerifierTests {
         let request = SignableRequest(method: "GET", rawPath: "/k", rawQuery: "", headers: headers + [("authorization",
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/eu-west-3/s3/aws4_request, "
             + "SignedHeaders=date;host;x-amz-content-sha256, Signature=" + sig)])
-        let verified = try Self.verifier.verify(request, now: s3DocTime)
+        let verified = try Self.verifier.verify(request, service: "s3", now: s3DocTime)
         #expect(verified.amzDate == "20130524T000000Z")
         #expect(verified.region == "eu-west-3")
         #expect(verified.requestDate == s3DocTime)
@@ -158,7 +167,7 @@ struct VerifierTests {
                               ("STREAMING-UNSIGNED-PAYLOAD-TRAILER", .streamingUnsignedTrailer)] {
             let request = SignableRequest(method: "PUT", rawPath: "/b/k", rawQuery: "", headers: [("Host", "localhost:9000")])
             let signed = Self.signer.sign(request, date: s3DocTime, payloadHash: value)
-            let verified = try Self.verifier.verify(signed.request, now: s3DocTime)
+            let verified = try Self.verifier.verify(signed.request, service: "s3", now: s3DocTime)
             #expect(verified.payload == mode)
             #expect((verified.makeChunkedDecoder() != nil) == mode.isStreaming)
         }
@@ -176,10 +185,10 @@ struct VerifierTests {
         ])
         let signed = kms.sign(request, date: s3DocTime, payloadHash: bodyHash)
         #expect(signed.request.header("x-amz-content-sha256") == nil)
-        let verified = try Self.verifier.verify(signed.request, now: s3DocTime, bodySHA256Hex: bodyHash)
+        let verified = try Self.verifier.verify(signed.request, service: "kms", now: s3DocTime, bodySHA256Hex: bodyHash)
         #expect(verified.service == "kms")
         #expect(verified.payload == .signed(sha256Hex: bodyHash))
-        guard case .signatureDoesNotMatch = verifyError(Self.verifier, signed.request, now: s3DocTime,
+        guard case .signatureDoesNotMatch = verifyError(Self.verifier, signed.request, service: "kms", now: s3DocTime,
                                                         bodySHA256Hex: Digest.sha256(bytes("{}")).hexString) else {
             Issue.record("a different body verified")
             return
@@ -209,7 +218,7 @@ struct VerifierTests {
         let request = SignableRequest(method: "GET", rawPath: rawPath, rawQuery: "", headers: headers + [("Authorization",
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
             + "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + sig)])
-        _ = try Self.verifier.verify(request, now: s3DocTime)
+        _ = try Self.verifier.verify(request, service: "s3", now: s3DocTime)
     }
 
     @Test func allowAnyCredentials() throws {
@@ -218,7 +227,7 @@ struct VerifierTests {
         let selfKeyed = SigV4Signer(accessKey: "test", secretKey: "test")
         let request = SignableRequest(method: "PUT", rawPath: "/b/k", rawQuery: "", headers: [("Host", "localhost")])
         let signed = selfKeyed.sign(request, date: s3DocTime, payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-        var verified = try lenient.verify(signed.request, now: s3DocTime)
+        var verified = try lenient.verify(signed.request, service: "s3", now: s3DocTime)
         #expect(verified.signatureChecked)
         #expect(verified.accessKey == "test")
         #expect(verified.signingKey == signingKey(secret: "test", date: "20130524", region: "us-east-1", service: "s3"))
@@ -226,16 +235,16 @@ struct VerifierTests {
         // Unknown key with any other secret, and a known key with a wrong signature: accepted, unchecked.
         let other = SigV4Signer(accessKey: "test", secretKey: "other").sign(request, date: s3DocTime,
                                                                              payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-        verified = try lenient.verify(other.request, now: s3DocTime)
+        verified = try lenient.verify(other.request, service: "s3", now: s3DocTime)
         #expect(!verified.signatureChecked)
         #expect(verified.seedSignature == other.signature)
         let wrong = Self.goodAuthorization.replacingOccurrences(of: "f0e8bdb8", with: "00000000")
-        verified = try lenient.verify(Self.getObject(authorization: wrong), now: s3DocTime)
+        verified = try lenient.verify(Self.getObject(authorization: wrong), service: "s3", now: s3DocTime)
         #expect(!verified.signatureChecked)
         #expect(verified.signingKey == signingKey(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", date: "20130524",
                                                   region: "us-east-1", service: "s3"))
         // A chunked body signed from another seed decodes, without chunk-signature checks.
-        let unchecked = try lenient.verify(other.request, now: s3DocTime)
+        let unchecked = try lenient.verify(other.request, service: "s3", now: s3DocTime)
         let body = AWSChunkedEncoder.encode([UInt8](repeating: 7, count: 10000), chunkSize: 9000, signing: other.chunkSigning)
         #expect(try decode(body, with: unchecked.makeChunkedDecoder()!) == [UInt8](repeating: 7, count: 10000))
 
@@ -265,14 +274,14 @@ struct PresignedTests {
 
     @Test func roundTrip() throws {
         let presigned = Self.signer.presign(Self.base, date: s3DocTime, expires: 600)
-        let verified = try Self.verifier.verify(presigned.request, now: s3DocTime.addingTimeInterval(600))
+        let verified = try Self.verifier.verify(presigned.request, service: "s3", now: s3DocTime.addingTimeInterval(600))
         #expect(verified.isPresigned)
         #expect(verified.payload == .unsigned)
         #expect(verified.seedSignature == presigned.signature)
         #expect(verifyError(Self.verifier, presigned.request, now: s3DocTime.addingTimeInterval(601))
             == .expired(expiresAt: "2013-05-24T00:10:00Z", serverTime: "2013-05-24T00:10:01Z"))
         // Dated in the future: fine within the skew, "not valid yet" beyond it.
-        _ = try Self.verifier.verify(presigned.request, now: s3DocTime.addingTimeInterval(-900))
+        _ = try Self.verifier.verify(presigned.request, service: "s3", now: s3DocTime.addingTimeInterval(-900))
         #expect(verifyError(Self.verifier, presigned.request, now: s3DocTime.addingTimeInterval(-901)) == .notYetValid)
         // Tampering with a parameter, the path or the method breaks the signature.
         var tampered = presigned.request
@@ -302,7 +311,7 @@ struct PresignedTests {
     }
 
     @Test func expiresLimits() throws {
-        _ = try Self.verifier.verify(Self.signer.presign(Self.base, date: s3DocTime, expires: 604_800).request, now: s3DocTime)
+        _ = try Self.verifier.verify(Self.signer.presign(Self.base, date: s3DocTime, expires: 604_800).request, service: "s3", now: s3DocTime)
         #expect(verifyError(Self.verifier, Self.signer.presign(Self.base, date: s3DocTime, expires: 604_801).request, now: s3DocTime)
             == .authorizationQueryParametersError("X-Amz-Expires must be less than a week (in seconds) that is 7 days"))
         #expect(verifyError(Self.verifier, Self.signer.presign(Self.base, date: s3DocTime, expires: -1).request, now: s3DocTime)

@@ -1,4 +1,5 @@
 import Foundation
+import FrontDoors
 import KeyService
 import LockstepCrypto
 import Store
@@ -88,7 +89,7 @@ extension S3Service {
     }
 
     /// `x-amz-server-side-encryption*` response headers for a stored record, as S3 sends them.
-    func applyEncryptionHeaders(_ record: ObjectEncryption?, to response: inout S3Response, includeContext: Bool = false,
+    func applyEncryptionHeaders(_ record: ObjectEncryption?, to response: inout APIResponse, includeContext: Bool = false,
                                 echoCustomerKey: Bool = true) {
         guard let record else { return }
         switch record.mode {

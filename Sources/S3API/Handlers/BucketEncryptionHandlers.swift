@@ -1,10 +1,11 @@
+import FrontDoors
 import LockstepXML
 import Store
 
 /// Put/Get/DeleteBucketEncryption: the default applied to writes that carry no encryption headers. A bucket without a
 /// configuration reports (and uses) SSE-S3, as AWS has since January 2023.
 extension S3Service {
-    func putBucketEncryption(_ c: S3Context) async throws -> S3Response {
+    func putBucketEncryption(_ c: S3Context) async throws -> APIResponse {
         _ = try await requireBucket(c)
         let root = try parseXML(try await readXMLBody(c))
         let rules = root.all("Rule")
@@ -24,10 +25,10 @@ extension S3Service {
         }
         let configuration = BucketEncryption(algorithm: algorithm, kmsMasterKeyId: keyId, bucketKeyEnabled: bucketKey)
         try await store.updateBucketConfiguration(name: c.bucket) { $0.encryption = configuration }
-        return S3Response()
+        return APIResponse()
     }
 
-    func getBucketEncryption(_ c: S3Context) async throws -> S3Response {
+    func getBucketEncryption(_ c: S3Context) async throws -> APIResponse {
         let configuration = try await requireBucket(c).configuration.encryption ?? .default
         var x = XMLWriter()
         x.group("ServerSideEncryptionConfiguration", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
@@ -42,9 +43,9 @@ extension S3Service {
         return xmlResponse(x)
     }
 
-    func deleteBucketEncryption(_ c: S3Context) async throws -> S3Response {
+    func deleteBucketEncryption(_ c: S3Context) async throws -> APIResponse {
         _ = try await requireBucket(c)
         try await store.updateBucketConfiguration(name: c.bucket) { $0.encryption = nil }
-        return S3Response(status: .noContent)
+        return APIResponse(status: .noContent)
     }
 }

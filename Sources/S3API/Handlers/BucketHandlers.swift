@@ -1,3 +1,4 @@
+import FrontDoors
 import LockstepCrypto
 import LockstepXML
 import NIOCore
@@ -10,7 +11,7 @@ extension S3Service {
         return bucket
     }
 
-    func listBuckets(_ c: S3Context) async throws -> S3Response {
+    func listBuckets(_ c: S3Context) async throws -> APIResponse {
         let maxBuckets = try c.query["max-buckets"].map { text -> Int in
             guard let n = Int(text), (1...10000).contains(n) else {
                 throw S3Error.invalidArgument("Argument max-buckets must be an integer between 1 and 10000", name: "max-buckets", value: text)
@@ -45,7 +46,7 @@ extension S3Service {
         return xmlResponse(x)
     }
 
-    func createBucket(_ c: S3Context) async throws -> S3Response {
+    func createBucket(_ c: S3Context) async throws -> APIResponse {
         guard Validation.isValidBucketName(c.bucket) else {
             throw S3Error("InvalidBucketName", .badRequest, "The specified bucket is not valid.", details: [("BucketName", c.bucket)])
         }
@@ -64,25 +65,25 @@ extension S3Service {
             }
         }
         try await store.createBucket(name: c.bucket, region: region)
-        var response = S3Response()
+        var response = APIResponse()
         response.set("Location", "/\(c.bucket)")
         return response
     }
 
-    func headBucket(_ c: S3Context) async throws -> S3Response {
+    func headBucket(_ c: S3Context) async throws -> APIResponse {
         let bucket = try await requireBucket(c)
-        var response = S3Response()
+        var response = APIResponse()
         response.set("x-amz-bucket-region", bucket.region)
         response.set("x-amz-access-point-alias", "false")
         return response
     }
 
-    func deleteBucket(_ c: S3Context) async throws -> S3Response {
+    func deleteBucket(_ c: S3Context) async throws -> APIResponse {
         try await store.deleteBucket(name: c.bucket)
-        return S3Response(status: .noContent)
+        return APIResponse(status: .noContent)
     }
 
-    func getBucketLocation(_ c: S3Context) async throws -> S3Response {
+    func getBucketLocation(_ c: S3Context) async throws -> APIResponse {
         let bucket = try await requireBucket(c)
         // Written by hand: the region is the element's text, empty for us-east-1.
         var doc = XMLWriter()
@@ -92,14 +93,14 @@ extension S3Service {
         return xmlResponse(doc)
     }
 
-    func putBucketTagging(_ c: S3Context) async throws -> S3Response {
+    func putBucketTagging(_ c: S3Context) async throws -> APIResponse {
         _ = try await requireBucket(c)
         let tags = try Validation.parseTagging(try await readXMLBody(c), maxTags: 50)
         try await store.updateBucketConfiguration(name: c.bucket) { $0.tags = tags }
-        return S3Response(status: .noContent)
+        return APIResponse(status: .noContent)
     }
 
-    func getBucketTagging(_ c: S3Context) async throws -> S3Response {
+    func getBucketTagging(_ c: S3Context) async throws -> APIResponse {
         let bucket = try await requireBucket(c)
         guard let tags = bucket.configuration.tags else {
             throw S3Error("NoSuchTagSet", .notFound, "The TagSet does not exist", details: [("BucketName", c.bucket)])
@@ -107,13 +108,13 @@ extension S3Service {
         return xmlResponse(taggingDocument(tags))
     }
 
-    func deleteBucketTagging(_ c: S3Context) async throws -> S3Response {
+    func deleteBucketTagging(_ c: S3Context) async throws -> APIResponse {
         _ = try await requireBucket(c)
         try await store.updateBucketConfiguration(name: c.bucket) { $0.tags = nil }
-        return S3Response(status: .noContent)
+        return APIResponse(status: .noContent)
     }
 
-    func putBucketVersioning(_ c: S3Context) async throws -> S3Response {
+    func putBucketVersioning(_ c: S3Context) async throws -> APIResponse {
         _ = try await requireBucket(c)
         let root = try parseXML(try await readXMLBody(c))
         guard root.name == "VersioningConfiguration" else { throw S3Error.malformedXML() }
@@ -123,13 +124,13 @@ extension S3Service {
                 throw S3Error.notImplemented("Lockstep does not support MFA delete; MfaDelete may only be Disabled.")
             }
         }
-        guard let status = root.value("Status") else { return S3Response() }
+        guard let status = root.value("Status") else { return APIResponse() }
         guard let state = VersioningState(rawValue: status), state != .unversioned else { throw S3Error.malformedXML() }
         try await store.setVersioning(bucket: c.bucket, state)
-        return S3Response()
+        return APIResponse()
     }
 
-    func getBucketVersioning(_ c: S3Context) async throws -> S3Response {
+    func getBucketVersioning(_ c: S3Context) async throws -> APIResponse {
         let bucket = try await requireBucket(c)
         var x = XMLWriter()
         x.group("VersioningConfiguration", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in

@@ -1,3 +1,4 @@
+import FrontDoors
 import LockstepCrypto
 import LockstepXML
 import Store
@@ -42,18 +43,18 @@ extension S3Service {
         let lastModified = version.lastModifiedMillis / 1000 * 1000
         if let ifMatch = c.header("x-amz-copy-source-if-match") {
             if !ConditionalRead.etagList(ifMatch, matches: version.etag) { throw S3Error.preconditionFailed("x-amz-copy-source-If-Match") }
-        } else if let text = c.header("x-amz-copy-source-if-unmodified-since"), let date = S3Time.parseHTTPDate(text), lastModified > date {
+        } else if let text = c.header("x-amz-copy-source-if-unmodified-since"), let date = HTTPDate.parse(text), lastModified > date {
             throw S3Error.preconditionFailed("x-amz-copy-source-If-Unmodified-Since")
         }
         if let ifNoneMatch = c.header("x-amz-copy-source-if-none-match") {
             if ConditionalRead.etagList(ifNoneMatch, matches: version.etag) { throw S3Error.preconditionFailed("x-amz-copy-source-If-None-Match") }
-        } else if let text = c.header("x-amz-copy-source-if-modified-since"), let date = S3Time.parseHTTPDate(text), lastModified <= date {
+        } else if let text = c.header("x-amz-copy-source-if-modified-since"), let date = HTTPDate.parse(text), lastModified <= date {
             throw S3Error.preconditionFailed("x-amz-copy-source-If-Modified-Since")
         }
         return (source, version)
     }
 
-    func copyObject(_ c: S3Context) async throws -> S3Response {
+    func copyObject(_ c: S3Context) async throws -> APIResponse {
         try Validation.checkKey(c.key)
         let (source, sourceVersion) = try await loadCopySource(c)
         let metadataDirective = c.header("x-amz-metadata-directive") ?? "COPY"

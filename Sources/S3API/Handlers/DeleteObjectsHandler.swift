@@ -1,9 +1,10 @@
+import FrontDoors
 import LockstepXML
 import Store
 
 extension S3Service {
     /// POST /?delete: up to 1000 keys; per-key errors in the result, quiet mode reports only errors.
-    func deleteObjects(_ c: S3Context) async throws -> S3Response {
+    func deleteObjects(_ c: S3Context) async throws -> APIResponse {
         guard c.header("content-md5") != nil || c.request.headers.contains(where: { $0.name.canonicalName.hasPrefix("x-amz-checksum-") })
                 || c.header("x-amz-sdk-checksum-algorithm") != nil else {
             throw S3Error.invalidRequest("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")

@@ -1,3 +1,4 @@
+import FrontDoors
 import LockstepXML
 import Store
 
@@ -16,7 +17,7 @@ extension S3Service {
         return urlEncodeForListing
     }
 
-    func listObjects(_ c: S3Context, v2: Bool) async throws -> S3Response {
+    func listObjects(_ c: S3Context, v2: Bool) async throws -> APIResponse {
         let maxKeys = try parseMaxKeys(c)
         let encode = try encoder(c)
         let prefix = c.query["prefix"] ?? ""
@@ -87,7 +88,7 @@ extension S3Service {
         return xmlResponse(x)
     }
 
-    func listObjectVersions(_ c: S3Context) async throws -> S3Response {
+    func listObjectVersions(_ c: S3Context) async throws -> APIResponse {
         let maxKeys = try parseMaxKeys(c)
         let encode = try encoder(c)
         let prefix = c.query["prefix"] ?? ""

@@ -1,9 +1,10 @@
+import FrontDoors
 import LockstepCrypto
 import LockstepXML
 import Store
 
 extension S3Service {
-    func createMultipartUpload(_ c: S3Context) async throws -> S3Response {
+    func createMultipartUpload(_ c: S3Context) async throws -> APIResponse {
         try Validation.checkKey(c.key)
         var metadata = try ObjectHeaders.metadata(from: c)
         let requestedEncryption = try RequestedEncryption.parse(c)
@@ -74,7 +75,7 @@ extension S3Service {
         return n
     }
 
-    func uploadPart(_ c: S3Context) async throws -> S3Response {
+    func uploadPart(_ c: S3Context) async throws -> APIResponse {
         let number = try partNumber(c)
         let uploadId = c.query["uploadId"] ?? ""
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
@@ -90,14 +91,14 @@ extension S3Service {
         try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
                                 part: UploadedPart(partNumber: number, size: ingested.digests.length, etag: etag,
                                                    lastModifiedMillis: store.clock.nowMillis(), checksum: ingested.digests.checksum, blob: blob))
-        var response = S3Response()
+        var response = APIResponse()
         response.set("ETag", "\"\(etag)\"")
         if let checksum = ingested.digests.checksum { response.set(checksum.algorithm.headerName, checksum.value) }
         applyEncryptionHeaders(upload.metadata.encryption, to: &response)
         return response
     }
 
-    func uploadPartCopy(_ c: S3Context) async throws -> S3Response {
+    func uploadPartCopy(_ c: S3Context) async throws -> APIResponse {
         let number = try partNumber(c)
         let uploadId = c.query["uploadId"] ?? ""
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
@@ -137,7 +138,7 @@ extension S3Service {
         return response
     }
 
-    func completeMultipartUpload(_ c: S3Context) async throws -> S3Response {
+    func completeMultipartUpload(_ c: S3Context) async throws -> APIResponse {
         let uploadId = c.query["uploadId"] ?? ""
         let precondition = try ObjectHeaders.writePrecondition(c)
         let root = try parseXML(try await readXMLBody(c))
@@ -170,12 +171,12 @@ extension S3Service {
         return response
     }
 
-    func abortMultipartUpload(_ c: S3Context) async throws -> S3Response {
+    func abortMultipartUpload(_ c: S3Context) async throws -> APIResponse {
         try await store.abortUpload(bucket: c.bucket, key: c.key, uploadId: c.query["uploadId"] ?? "")
-        return S3Response(status: .noContent)
+        return APIResponse(status: .noContent)
     }
 
-    func listParts(_ c: S3Context) async throws -> S3Response {
+    func listParts(_ c: S3Context) async throws -> APIResponse {
         let uploadId = c.query["uploadId"] ?? ""
         let maxParts = try parseMaxKeys(c, "max-parts")
         let marker = Int(c.query["part-number-marker"] ?? "0") ?? 0
@@ -209,7 +210,7 @@ extension S3Service {
         return xmlResponse(x)
     }
 
-    func listMultipartUploads(_ c: S3Context) async throws -> S3Response {
+    func listMultipartUploads(_ c: S3Context) async throws -> APIResponse {
         let maxUploads = try parseMaxKeys(c, "max-uploads")
         let encode = try encoder(c)
         let prefix = c.query["prefix"] ?? ""

@@ -1,3 +1,4 @@
+import FrontDoors
 import HTTPTypes
 import LockstepCrypto
 import LockstepXML
@@ -5,7 +6,7 @@ import NIOCore
 import Store
 
 extension S3Service {
-    func putObject(_ c: S3Context) async throws -> S3Response {
+    func putObject(_ c: S3Context) async throws -> APIResponse {
         try Validation.checkKey(c.key)
         var metadata = try ObjectHeaders.metadata(from: c)
         let requested = try RequestedEncryption.parse(c)
@@ -21,7 +22,7 @@ extension S3Service {
                                                 NewObject(size: ingested.digests.length, etag: ingested.digests.md5Hex ?? "", metadata: metadata,
                                                           body: ingested.body),
                                                 precondition: precondition)
-        var response = S3Response()
+        var response = APIResponse()
         response.set("ETag", "\"\(version.etag)\"")
         response.set("x-amz-version-id", version.reportedVersionId)
         ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
@@ -29,20 +30,20 @@ extension S3Service {
         return response
     }
 
-    func getObject(_ c: S3Context, head: Bool) async throws -> S3Response {
+    func getObject(_ c: S3Context, head: Bool) async throws -> APIResponse {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
         let customerKey = try CustomerKey.parse(c)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: !head || c.query.has("partNumber"))
         let bodyKey = try openEncryption(version.metadata.encryption, bucket: c.bucket, key: c.key, customer: customerKey, unwrap: !head)
-        var response = S3Response()
+        var response = APIResponse()
         ObjectHeaders.apply(version, to: &response, overrides: c.query)
         applyEncryptionHeaders(version.metadata.encryption, to: &response)
         response.set("Accept-Ranges", "bytes")
         if let notModified = try ConditionalRead.evaluate(c, version: version) {
-            var r = S3Response(status: notModified)
+            var r = APIResponse(status: notModified)
             r.set("ETag", "\"\(version.etag)\"")
-            r.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
+            r.set("Last-Modified", HTTPDate.format(version.lastModifiedMillis))
             r.set("x-amz-version-id", version.reportedVersionId)
             return r
         }
@@ -105,29 +106,29 @@ extension S3Service {
         return response
     }
 
-    func deleteObject(_ c: S3Context) async throws -> S3Response {
+    func deleteObject(_ c: S3Context) async throws -> APIResponse {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
         // Conditional delete: If-Match with an ETag or `*`, evaluated against the current version.
         let precondition = ObjectHeaders.ifMatch(c.header("if-match"))
         let outcome = try await store.deleteObject(bucket: c.bucket, key: c.key, versionId: versionId, precondition: precondition)
-        var response = S3Response(status: .noContent)
+        var response = APIResponse(status: .noContent)
         if outcome.deleteMarker { response.set("x-amz-delete-marker", "true") }
         response.set("x-amz-version-id", outcome.versionId)
         return response
     }
 
-    func putObjectTagging(_ c: S3Context) async throws -> S3Response {
+    func putObjectTagging(_ c: S3Context) async throws -> APIResponse {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
         let tags = try Validation.parseTagging(try await readXMLBody(c), maxTags: 10)
         let version = try await store.setTags(bucket: c.bucket, key: c.key, versionId: versionId, tags: tags)
-        var response = S3Response()
+        var response = APIResponse()
         response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 
-    func getObjectTagging(_ c: S3Context) async throws -> S3Response {
+    func getObjectTagging(_ c: S3Context) async throws -> APIResponse {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: false)
@@ -136,16 +137,16 @@ extension S3Service {
         return response
     }
 
-    func deleteObjectTagging(_ c: S3Context) async throws -> S3Response {
+    func deleteObjectTagging(_ c: S3Context) async throws -> APIResponse {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
         let version = try await store.setTags(bucket: c.bucket, key: c.key, versionId: versionId, tags: [])
-        var response = S3Response(status: .noContent)
+        var response = APIResponse(status: .noContent)
         response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
 
-    func getObjectAttributes(_ c: S3Context) async throws -> S3Response {
+    func getObjectAttributes(_ c: S3Context) async throws -> APIResponse {
         let versionId = c.query["versionId"]
         try Validation.checkVersionId(versionId)
         let requested = Set((c.header("x-amz-object-attributes") ?? "").split(separator: ",").map { $0.strippingSpaces() })
@@ -192,7 +193,7 @@ extension S3Service {
             if requested.contains("ObjectSize") { x.element("ObjectSize", Int(version.size)) }
         }
         var response = xmlResponse(x)
-        response.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
+        response.set("Last-Modified", HTTPDate.format(version.lastModifiedMillis))
         response.set("x-amz-version-id", version.reportedVersionId)
         return response
     }
@@ -241,12 +242,12 @@ enum ConditionalRead {
         let lastModifiedSeconds = version.lastModifiedMillis / 1000 * 1000
         if let ifMatch = c.header("if-match") {
             if !etagList(ifMatch, matches: version.etag) { throw S3Error.preconditionFailed("If-Match") }
-        } else if let text = c.header("if-unmodified-since"), let date = S3Time.parseHTTPDate(text), lastModifiedSeconds > date {
+        } else if let text = c.header("if-unmodified-since"), let date = HTTPDate.parse(text), lastModifiedSeconds > date {
             throw S3Error.preconditionFailed("If-Unmodified-Since")
         }
         if let ifNoneMatch = c.header("if-none-match") {
             if etagList(ifNoneMatch, matches: version.etag) { return .notModified }
-        } else if let text = c.header("if-modified-since"), let date = S3Time.parseHTTPDate(text), lastModifiedSeconds <= date {
+        } else if let text = c.header("if-modified-since"), let date = HTTPDate.parse(text), lastModifiedSeconds <= date {
             return .notModified
         }
         return nil

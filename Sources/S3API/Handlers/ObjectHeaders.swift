@@ -1,3 +1,4 @@
+import FrontDoors
 import HTTPTypes
 import LockstepCrypto
 import Store
@@ -67,7 +68,7 @@ enum ObjectHeaders {
     }
 
     /// Content headers, user metadata, tag count, storage class and version of a stored object.
-    static func apply(_ version: ObjectVersion, to response: inout S3Response, overrides: QueryParameters?) {
+    static func apply(_ version: ObjectVersion, to response: inout APIResponse, overrides: QueryParameters?) {
         let m = version.metadata
         response.set("Content-Type", overrides?["response-content-type"] ?? m.contentType ?? "binary/octet-stream")
         response.set("Content-Encoding", overrides?["response-content-encoding"] ?? m.contentEncoding)
@@ -76,14 +77,14 @@ enum ObjectHeaders {
         response.set("Cache-Control", overrides?["response-cache-control"] ?? m.cacheControl)
         response.set("Expires", overrides?["response-expires"] ?? m.expires)
         response.set("ETag", "\"\(version.etag)\"")
-        response.set("Last-Modified", S3Time.httpDate(version.lastModifiedMillis))
+        response.set("Last-Modified", HTTPDate.format(version.lastModifiedMillis))
         for pair in m.userMetadata { response.set("x-amz-meta-" + pair.key, pair.value) }
         if !m.tags.isEmpty { response.set("x-amz-tagging-count", String(m.tags.count)) }
         if m.storageClass != "STANDARD" { response.set("x-amz-storage-class", m.storageClass) }
         response.set("x-amz-version-id", version.reportedVersionId)
     }
 
-    static func applyChecksum(_ checksum: StoredChecksum?, to response: inout S3Response) {
+    static func applyChecksum(_ checksum: StoredChecksum?, to response: inout APIResponse) {
         guard let checksum else { return }
         response.set(checksum.algorithm.headerName, checksum.value)
         response.set("x-amz-checksum-type", checksum.kind.rawValue)

@@ -3,6 +3,7 @@ import NIOCore
 
 /// A request body as it arrives from the connection (never collected whole).
 public final class BodyStream: @unchecked Sendable {
+    // Unchecked: a request's body is read by the one task that serves the request, never concurrently.
     private let nextChunk: () async throws -> ByteBuffer?
 
     public init(_ next: @escaping () async throws -> ByteBuffer?) { nextChunk = next }
@@ -23,8 +24,9 @@ public final class BodyStream: @unchecked Sendable {
     }
 }
 
-/// The protocol-level view of one HTTP request: raw path and query exactly as received.
-public struct S3Request: Sendable {
+/// One HTTP request as every front door sees it: raw path and query exactly as received, headers (with `Host`), and a
+/// streaming body. The server builds it from the connection; tests build it by hand.
+public struct APIRequest: Sendable {
     public var method: HTTPRequest.Method
     public var rawPath: String
     public var rawQuery: String
@@ -56,19 +58,19 @@ public protocol ResponseBodyWriter: Sendable {
     func write(_ buffer: ByteBuffer) async throws
 }
 
-public enum S3ResponseBody: Sendable {
+public enum APIResponseBody: Sendable {
     case empty
     case bytes(ByteBuffer)
     /// A streamed body of exactly `length` bytes.
     case stream(length: Int64, @Sendable (any ResponseBodyWriter) async throws -> Void)
 }
 
-public struct S3Response: Sendable {
+public struct APIResponse: Sendable {
     public var status: HTTPResponse.Status
     public var headers: HTTPFields
-    public var body: S3ResponseBody
+    public var body: APIResponseBody
 
-    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: S3ResponseBody = .empty) {
+    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: APIResponseBody = .empty) {
         self.status = status; self.headers = headers; self.body = body
     }
 

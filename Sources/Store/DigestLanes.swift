@@ -27,11 +27,11 @@ final class DigestLanes: @unchecked Sendable {
             return (inFlight > limit, nil)
         }
         if let failed { throw failed }
-        for lane in lanes {
-            lane.queue.async {
+        for index in lanes.indices {
+            lanes[index].queue.async {
                 do {
                     try buffer.withUnsafeReadableBytes { bytes in
-                        for work in lane.work { try work(bytes) }
+                        for work in self.lanes[index].work { try work(bytes) }
                     }
                 } catch {
                     self.lock.lock()

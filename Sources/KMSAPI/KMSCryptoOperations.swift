@@ -1,3 +1,4 @@
+import AWSJSON
 import Foundation
 import KeyService
 import LockstepCrypto
@@ -9,28 +10,28 @@ extension KMSService {
     static let encryptionAlgorithms = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"]
 
     /// The asymmetric algorithms are valid names but not for a symmetric key.
-    func checkAlgorithm(_ request: KMSRequest) throws(KMSError) {
+    func checkAlgorithm(_ request: JSONMembers) throws(AWSJSONError) {
         if let algorithm = try request.enumeration("EncryptionAlgorithm", Self.encryptionAlgorithms), algorithm != Self.algorithm {
-            throw KMSError("InvalidKeyUsageException", "The encryption algorithm \(algorithm) is not valid for a SYMMETRIC_DEFAULT key.")
+            throw AWSJSONError("InvalidKeyUsageException", "The encryption algorithm \(algorithm) is not valid for a SYMMETRIC_DEFAULT key.")
         }
     }
 
-    func checkGrantTokens(_ request: KMSRequest) throws(KMSError) {
+    func checkGrantTokens(_ request: JSONMembers) throws(AWSJSONError) {
         // Grants do not exist in Lockstep; the tokens are only checked for shape.
         guard let value = request.members["GrantTokens"], value != .null else { return }
         guard case .array(let tokens) = value, tokens.allSatisfy({ if case .string = $0 { true } else { false } }) else {
-            throw KMSError.wrongType("GrantTokens", "a list of strings")
+            throw AWSJSONError.wrongType("GrantTokens", "a list of strings")
         }
     }
 
     /// DryRun answers as AWS does once every check has passed.
-    func checkDryRun(_ request: KMSRequest) throws(KMSError) {
+    func checkDryRun(_ request: JSONMembers) throws(AWSJSONError) {
         if try request.bool("DryRun") == true {
-            throw KMSError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", status: .preconditionFailed)
+            throw AWSJSONError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", status: .preconditionFailed)
         }
     }
 
-    func wrap(_ plaintext: [UInt8], under key: KMSKey, context: [String: String]) throws(KMSError) -> [UInt8] {
+    func wrap(_ plaintext: [UInt8], under key: KMSKey, context: [String: String]) throws(AWSJSONError) -> [UInt8] {
         do {
             return try keyring.wrap(dataKey: plaintext, keyId: key.id, context: context)
         } catch {
@@ -38,7 +39,7 @@ extension KMSService {
         }
     }
 
-    func encrypt(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func encrypt(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let reference = try keyId(request)
         let plaintext = try request.blob("Plaintext", required: true, length: 1...4096)!
         let context = try request.stringMap("EncryptionContext") ?? [:]
@@ -52,19 +53,19 @@ extension KMSService {
                 "EncryptionAlgorithm": .string(Self.algorithm)]
     }
 
-    func decrypt(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func decrypt(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let blob = try request.blob("CiphertextBlob", required: true, length: 1...6144)!
         let context = try request.stringMap("EncryptionContext") ?? [:]
         let reference = try request.string("KeyId", length: 1...2048)
         try checkAlgorithm(request)
         try checkGrantTokens(request)
-        let named = try reference.map { (reference: String) throws(KMSError) in try resolve(reference) }
+        let named = try reference.map { (reference: String) throws(AWSJSONError) in try resolve(reference) }
         // The blob names its key; the hidden SSE-S3 key's blobs are as foreign here as any other bytes.
         guard let blobKeyId = Keyring.keyId(ofWrapped: blob), (try? keyring.key(blobKeyId))?.isServiceKey != true else {
-            throw KMSError(keyring: KeyringError.invalidCiphertext, arn: nil)
+            throw AWSJSONError(keyring: KeyringError.invalidCiphertext, arn: nil)
         }
         if let named, named.id != blobKeyId {
-            throw KMSError("IncorrectKeyException", "The key ID in the request does not identify a KMS key that can perform this operation.")
+            throw AWSJSONError("IncorrectKeyException", "The key ID in the request does not identify a KMS key that can perform this operation.")
         }
         if let named { try requireEnabled(named) }
         try checkDryRun(request)
@@ -79,7 +80,7 @@ extension KMSService {
     }
 
     /// A fresh random data key, returned wrapped (and in the clear unless `withPlaintext` is false).
-    func generateDataKey(_ request: KMSRequest, withPlaintext: Bool) throws(KMSError) -> [String: JSONValue]? {
+    func generateDataKey(_ request: JSONMembers, withPlaintext: Bool) throws(AWSJSONError) -> [String: JSONValue]? {
         let reference = try keyId(request)
         let spec = try request.enumeration("KeySpec", ["AES_256", "AES_128"])
         let count = try request.int("NumberOfBytes", range: 1...1024)

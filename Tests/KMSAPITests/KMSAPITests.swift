@@ -1,14 +1,47 @@
+import AWSJSON
 import Foundation
+import FrontDoors
 import HTTPTypes
 import KeyService
+import KMSAPI
 import LockstepCrypto
-import S3API
+import LockstepTestSupport
 import SigV4
 import Testing
 
 // MARK: - KMS request helpers
 
-extension S3TestServer {
+/// A fresh keyring and KMS front door per test, in a temp directory removed afterwards.
+final class KMSTestServer: @unchecked Sendable {
+    // Unchecked: every member is a constant of a Sendable type or only used from the test's own task.
+    let directory: String
+    let clock: ManualClock
+    let keyring: Keyring
+    let frontDoor: AWSJSONFrontDoor<KMSService>
+    let signer = RequestSigner()
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "lockstep-kmstests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        clock = ManualClock()
+        let clock = self.clock
+        keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
+                              now: { clock.nowMillis() })
+        frontDoor = AWSJSONFrontDoor(service: KMSService(keyring: keyring, region: "us-east-1"),
+                                     authenticator: Authenticator(credentials: [testAccessKey: testSecretKey], nowMillis: { clock.nowMillis() }),
+                                     logger: .init(label: "kms-tests"))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// Sends one request through the KMS front door and collects the whole response.
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+              payload: PayloadStyle = .sha256, auth: AuthStyle = .signed, signingService: String = "kms") async -> Reply {
+        let request = signer.request(method, path, headers: headers, body: body, payload: payload, auth: auth, date: clock.date,
+                                     signingService: signingService)
+        return await Reply.collect(await frontDoor.handle(request))
+    }
+
     /// One TrentService call signed for `kms`, the way the SDKs send it.
     func kms(_ operation: String, _ members: [String: Any] = [:], auth: AuthStyle = .signed, service: String = "kms",
              payload: PayloadStyle = .sha256, extraHeaders: [(String, String)] = []) async -> Reply {
@@ -72,7 +105,7 @@ let dayMillis: Int64 = 86_400_000
 @Suite("KMS API")
 struct KMSAPITests {
     @Test func createKeyReturnsFullMetadataAndDescribeKeyFindsItByEveryName() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let created = await s3.kmsOK("CreateKey", ["Description": "terraform state", "KeySpec": "SYMMETRIC_DEFAULT",
                                                    "KeyUsage": "ENCRYPT_DECRYPT", "Tags": [["TagKey": "team", "TagValue": "infra"]]])
         let metadata = try #require(created["KeyMetadata"] as? [String: Any])
@@ -106,7 +139,7 @@ struct KMSAPITests {
     }
 
     @Test func createKeyRefusesWhatLockstepDoesNotSupport() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         expectKMSError(await s3.kms("CreateKey", ["KeySpec": "RSA_2048"]), "UnsupportedOperationException", message: "RSA_2048")
         expectKMSError(await s3.kms("CreateKey", ["CustomerMasterKeySpec": "HMAC_256"]), "UnsupportedOperationException")
         expectKMSError(await s3.kms("CreateKey", ["KeySpec": "AES_999"]), "ValidationException",
@@ -130,7 +163,7 @@ struct KMSAPITests {
     }
 
     @Test func listKeysPaginatesInCreationOrderAndHidesTheServiceKey() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let service = try s3.keyring.serviceKey()
         var ids: [String] = []
         for _ in 0..<5 {
@@ -176,7 +209,7 @@ struct KMSAPITests {
     }
 
     @Test func aliasesAreCreatedListedAndDeletedWithAWSRules() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let first = await s3.createKey()
         let second = await s3.createKey()
 
@@ -237,7 +270,7 @@ struct KMSAPITests {
     }
 
     @Test func disabledKeysRefuseCryptographyUntilEnabled() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let id = await s3.createKey()
         let ciphertext = await s3.kmsOK("Encrypt", ["KeyId": id, "Plaintext": Base64.encode([1, 2, 3])])["CiphertextBlob"] as? String ?? ""
 
@@ -261,7 +294,7 @@ struct KMSAPITests {
     }
 
     @Test func rotationAddsMaterialAndOldCiphertextsStillDecrypt() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let id = await s3.createKey()
         let status = await s3.kmsOK("GetKeyRotationStatus", ["KeyId": id])
         #expect(status["KeyRotationEnabled"] as? Bool == false)
@@ -318,7 +351,7 @@ struct KMSAPITests {
     }
 
     @Test func scheduledDeletionHappensOnTheKeyringClock() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let id = await s3.createKey()
         await s3.kmsOK("CreateAlias", ["AliasName": "alias/doomed", "TargetKeyId": id])
         let ciphertext = await s3.kmsOK("Encrypt", ["KeyId": id, "Plaintext": Base64.encode([7])])["CiphertextBlob"] as? String ?? ""
@@ -373,7 +406,7 @@ struct KMSAPITests {
     }
 
     @Test func awsManagedKeyIsVisibleButNotChangeable() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         // DescribeKey on alias/aws/s3 brings the key into being, as at AWS.
         let metadata = await s3.kmsOK("DescribeKey", ["KeyId": "alias/aws/s3"])["KeyMetadata"] as? [String: Any]
         let id = try #require(metadata?["KeyId"] as? String)
@@ -402,7 +435,7 @@ struct KMSAPITests {
     }
 
     @Test func encryptAndDecryptBindTheContextAndCheckTheKey() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let id = await s3.createKey()
         let other = await s3.createKey()
         await s3.kmsOK("CreateAlias", ["AliasName": "alias/app", "TargetKeyId": id])
@@ -460,7 +493,7 @@ struct KMSAPITests {
     }
 
     @Test func generateDataKeyReturnsAWrappedRandomKey() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         let id = await s3.createKey()
         let context = ["bucket": "b"]
         for (members, length) in [(["KeySpec": "AES_256"], 32), (["KeySpec": "AES_128"], 16), (["NumberOfBytes": 1], 1), (["NumberOfBytes": 1024], 1024)] as [([String: Any], Int)] {
@@ -494,7 +527,7 @@ struct KMSAPITests {
     }
 
     @Test func malformedRequestsAreJSONErrors() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         expectKMSError(await s3.kmsRaw("ListKeys", body: Array("{\"Limit\":".utf8)), "SerializationException")
         expectKMSError(await s3.kmsRaw("ListKeys", body: Array("[]".utf8)), "SerializationException")
         expectKMSError(await s3.kmsRaw("ListKeys", body: Array("\"x\"".utf8)), "SerializationException")
@@ -514,14 +547,10 @@ struct KMSAPITests {
         #expect(await s3.kms("ListKeys", ["Unknown": ["nested": true]]).status == 200)
         // A null member counts as absent.
         #expect(await s3.kmsRaw("ListKeys", body: Array("{\"Limit\":null}".utf8)).status == 200)
-
-        // Other JSON targets are not KMS and go to S3, which answers in XML.
-        let other = await s3.send(.post, "/", headers: [("X-Amz-Target", "DynamoDB_20120810.ListTables")], body: Array("{}".utf8))
-        #expect(other.header("Content-Type") == "application/xml")
     }
 
     @Test func authenticationFailuresAreKMSErrors() async throws {
-        let s3 = try S3TestServer()
+        let s3 = try KMSTestServer()
         expectKMSError(await s3.kms("ListKeys", auth: .credentials(accessKey: "NOPE", secretKey: "x")), "UnrecognizedClientException",
                        message: "The security token included in the request is invalid.")
         let wrongSecret = await s3.kms("ListKeys", auth: .credentials(accessKey: testAccessKey, secretKey: "wrong"))

@@ -1,3 +1,4 @@
+import AWSJSON
 import Foundation
 import KeyService
 
@@ -11,7 +12,7 @@ extension KMSService {
     static let dayMillis: Int64 = 86_400_000
     static let defaultRotationPeriod = 365
 
-    func keyId(_ request: KMSRequest) throws(KMSError) -> String {
+    func keyId(_ request: JSONMembers) throws(AWSJSONError) -> String {
         try request.string("KeyId", required: true, length: 1...2048)!
     }
 
@@ -37,7 +38,7 @@ extension KMSService {
         return .object(fields)
     }
 
-    func createKey(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func createKey(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let description = try request.string("Description", length: 0...8192) ?? ""
         // Accepted so tools that always send a policy work; Lockstep has one account and enforces no key policies.
         _ = try request.string("Policy", length: 1...131_072)
@@ -54,46 +55,46 @@ extension KMSService {
             throw .validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
         }
         if let spec = keySpec ?? masterKeySpec, spec != Self.algorithm {
-            throw KMSError("UnsupportedOperationException", "Lockstep supports only SYMMETRIC_DEFAULT keys, not \(spec).")
+            throw AWSJSONError("UnsupportedOperationException", "Lockstep supports only SYMMETRIC_DEFAULT keys, not \(spec).")
         }
         if let usage, usage != "ENCRYPT_DECRYPT" {
             throw .validation("KeyUsage \(usage) is not compatible with KeySpec SYMMETRIC_DEFAULT")
         }
         if let origin, origin != "AWS_KMS" {
-            throw KMSError("UnsupportedOperationException", "Lockstep makes all key material itself; Origin \(origin) is not supported.")
+            throw AWSJSONError("UnsupportedOperationException", "Lockstep makes all key material itself; Origin \(origin) is not supported.")
         }
         if customKeyStore != nil || xksKey != nil {
-            throw KMSError("UnsupportedOperationException", "Lockstep has no custom key stores.")
+            throw AWSJSONError("UnsupportedOperationException", "Lockstep has no custom key stores.")
         }
         if multiRegion == true {
-            throw KMSError("UnsupportedOperationException", "Lockstep keys are single-Region; MultiRegion is not supported.")
+            throw AWSJSONError("UnsupportedOperationException", "Lockstep keys are single-Region; MultiRegion is not supported.")
         }
         do {
             let key = try keyring.createKey(description: description, tags: tags, nowMillis: keyring.now())
             return ["KeyMetadata": metadata(key)]
         } catch {
-            throw KMSError(keyring: error, arn: nil)
+            throw AWSJSONError(keyring: error, arn: nil)
         }
     }
 
     /// `Tags: [{TagKey, TagValue}]`, with AWS's limits; keys are unique and `aws:` is AWS's own prefix.
-    func tags(_ request: KMSRequest) throws(KMSError) -> [String: String] {
+    func tags(_ request: JSONMembers) throws(AWSJSONError) -> [String: String] {
         var tags: [String: String] = [:]
         for tag in try request.objects("Tags") ?? [] {
             let key = try tag.string("TagKey", required: true, length: 1...128)!
             let value = try tag.string("TagValue", required: true, length: 0...256)!
-            if key.hasPrefix("aws:") { throw KMSError("TagException", "Tag keys beginning with aws: are reserved for AWS use.") }
-            if tags[key] != nil { throw KMSError("TagException", "Duplicate tag keys") }
+            if key.hasPrefix("aws:") { throw AWSJSONError("TagException", "Tag keys beginning with aws: are reserved for AWS use.") }
+            if tags[key] != nil { throw AWSJSONError("TagException", "Duplicate tag keys") }
             tags[key] = value
         }
         return tags
     }
 
-    func describeKey(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func describeKey(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         return ["KeyMetadata": metadata(try resolve(try keyId(request)))]
     }
 
-    func listKeys(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func listKeys(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let limit = try request.int("Limit", range: 1...1000) ?? 100
         let marker = try request.string("Marker", length: 1...1024)
         // Creation order; the marker holds the zero-padded creation time and id of the last key shown.
@@ -109,19 +110,19 @@ extension KMSService {
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
-    func enableKey(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func enableKey(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         try setState(request, .enabled, action: "kms:EnableKey")
     }
 
-    func disableKey(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func disableKey(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         try setState(request, .disabled, action: "kms:DisableKey")
     }
 
     /// EnableKey and DisableKey: a customer managed key not pending deletion.
-    private func setState(_ request: KMSRequest, _ state: KMSKey.State, action: String) throws(KMSError) -> [String: JSONValue]? {
+    private func setState(_ request: JSONMembers, _ state: KMSKey.State, action: String) throws(AWSJSONError) -> [String: JSONValue]? {
         let key = try resolve(try keyId(request))
         try requireCustomerManaged(key, action: action)
-        try update(key) { (key: inout KMSKey) throws(KMSError) in
+        try update(key) { (key: inout KMSKey) throws(AWSJSONError) in
             try requireNotPendingDeletion(key)
             key.state = state
         }
@@ -129,13 +130,13 @@ extension KMSService {
     }
 
     /// The key is deleted, with its aliases and material, once the window has passed on the keyring's clock.
-    func scheduleKeyDeletion(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func scheduleKeyDeletion(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let reference = try keyId(request)
         let days = try request.int("PendingWindowInDays", range: 7...30) ?? 30
         let key = try resolve(reference)
         try requireCustomerManaged(key, action: "kms:ScheduleKeyDeletion")
         let deletion = keyring.now() + Int64(days) * Self.dayMillis
-        let updated = try update(key) { (key: inout KMSKey) throws(KMSError) in
+        let updated = try update(key) { (key: inout KMSKey) throws(AWSJSONError) in
             try requireNotPendingDeletion(key)
             key.state = .pendingDeletion
             key.deletionMillis = deletion
@@ -145,24 +146,24 @@ extension KMSService {
     }
 
     /// A cancelled deletion leaves the key disabled, as at AWS.
-    func cancelKeyDeletion(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func cancelKeyDeletion(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let key = try resolve(try keyId(request))
         try requireCustomerManaged(key, action: "kms:CancelKeyDeletion")
         let arn = keyARN(key.id)
-        try update(key) { (key: inout KMSKey) throws(KMSError) in
-            guard key.state == .pendingDeletion else { throw KMSError("KMSInvalidStateException", "\(arn) is not pending deletion.") }
+        try update(key) { (key: inout KMSKey) throws(AWSJSONError) in
+            guard key.state == .pendingDeletion else { throw AWSJSONError("KMSInvalidStateException", "\(arn) is not pending deletion.") }
             key.state = .disabled
             key.deletionMillis = nil
         }
         return ["KeyId": .string(arn)]
     }
 
-    func enableKeyRotation(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func enableKeyRotation(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let reference = try keyId(request)
         let period = try request.int("RotationPeriodInDays", range: 90...2560) ?? Self.defaultRotationPeriod
         let key = try resolve(reference)
         try requireCustomerManaged(key, action: "kms:EnableKeyRotation")
-        try update(key) { (key: inout KMSKey) throws(KMSError) in
+        try update(key) { (key: inout KMSKey) throws(AWSJSONError) in
             try requireEnabled(key)
             key.rotationEnabled = true
             key.rotationPeriodInDays = period
@@ -170,17 +171,17 @@ extension KMSService {
         return nil
     }
 
-    func disableKeyRotation(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func disableKeyRotation(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let key = try resolve(try keyId(request))
         try requireCustomerManaged(key, action: "kms:DisableKeyRotation")
-        try update(key) { (key: inout KMSKey) throws(KMSError) in
+        try update(key) { (key: inout KMSKey) throws(AWSJSONError) in
             try requireEnabled(key)
             key.rotationEnabled = false
         }
         return nil
     }
 
-    func getKeyRotationStatus(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func getKeyRotationStatus(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let key = try resolve(try keyId(request))
         var fields: [String: JSONValue] = ["KeyId": .string(key.id), "KeyRotationEnabled": .bool(key.rotationEnabled)]
         if key.rotationEnabled {
@@ -190,7 +191,7 @@ extension KMSService {
     }
 
     /// New key material now; later wraps use it, older ciphertexts still decrypt.
-    func rotateKeyOnDemand(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func rotateKeyOnDemand(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let key = try resolve(try keyId(request))
         try requireCustomerManaged(key, action: "kms:RotateKeyOnDemand")
         try requireEnabled(key)
@@ -204,7 +205,7 @@ extension KMSService {
 
     /// Every material generation after the first is a rotation (Lockstep rotates only on demand). With
     /// `IncludeKeyMaterial: ALL_KEY_MATERIAL` the original material is listed too, and each entry says which is current.
-    func listKeyRotations(_ request: KMSRequest) throws(KMSError) -> [String: JSONValue]? {
+    func listKeyRotations(_ request: JSONMembers) throws(AWSJSONError) -> [String: JSONValue]? {
         let reference = try keyId(request)
         let all = try request.enumeration("IncludeKeyMaterial", ["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"]) == "ALL_KEY_MATERIAL"
         let limit = try request.int("Limit", range: 1...1000) ?? 100

@@ -1,0 +1,14 @@
+/// One AWS service that speaks the JSON protocol (`X-Amz-Target: <prefix>.<Operation>`, `application/x-amz-json-1.x`):
+/// what the shared front door needs to know of it, and the operations it runs.
+public protocol AWSJSONService: Sendable {
+    /// `TrentService` for KMS, `DynamoDB_20120810` for DynamoDB: the part of `X-Amz-Target` before the dot.
+    var targetPrefix: String { get }
+    /// The service name requests are signed for (`kms`, `dynamodb`).
+    var signingName: String { get }
+    /// `application/x-amz-json-1.1` (KMS) or `application/x-amz-json-1.0` (DynamoDB).
+    var contentType: String { get }
+    /// Runs one operation on the request's members; nil answers with an empty body.
+    func run(_ operation: String, _ request: JSONMembers) async throws(AWSJSONError) -> [String: JSONValue]?
+    /// The service's own error for a failure that is Lockstep's fault (KMS: `KMSInternalException`).
+    func internalError(_ why: String) -> AWSJSONError
+}

@@ -1,0 +1,25 @@
+import Foundation
+import SigV4
+
+/// The authentication step every front door calls: SigV4 (header or presigned) against the configured credentials,
+/// for the front door's own service name (`s3`, `kms`, …). What a failure means is the front door's business: each
+/// maps `SigV4Error` to its protocol's error.
+public struct Authenticator: Sendable {
+    public let verifier: SigV4Verifier
+    /// The clock signatures are checked against (request skew, presigned expiry), in milliseconds since the epoch.
+    public let nowMillis: @Sendable () -> Int64
+
+    public init(credentials: [String: String], allowAnyCredentials: Bool = false, nowMillis: @escaping @Sendable () -> Int64) {
+        verifier = SigV4Verifier(credentials: StaticCredentialProvider(credentials), allowAnyCredentials: allowAnyCredentials)
+        self.nowMillis = nowMillis
+    }
+
+    /// `bodySHA256Hex` is the SHA-256 of a body the front door has already read (the JSON protocols); S3 streams its
+    /// body and checks the signed hash as it goes.
+    public func authenticate(_ request: APIRequest, service: String, bodySHA256Hex: String? = nil) throws(SigV4Error) -> VerifiedRequest {
+        let signable = SignableRequest(method: request.method.rawValue, rawPath: request.rawPath, rawQuery: request.rawQuery,
+                                       headers: request.headers.map { ($0.name.rawName, $0.value) })
+        let now = Date(timeIntervalSince1970: Double(nowMillis()) / 1000)
+        return try verifier.verify(signable, service: service, now: now, bodySHA256Hex: bodySHA256Hex)
+    }
+}

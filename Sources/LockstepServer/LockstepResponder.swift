@@ -1,0 +1,81 @@
+import AdminAPI
+import FrontDoors
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Lockstep's one Hummingbird responder: Lockstep's own endpoints first (a middleware), then the front door of the
+/// request's protocol. S3 routing happens in the S3 front door, not in a path router, because keys may contain `//`
+/// and dispatch depends on query keys and headers.
+public struct LockstepResponder: HTTPResponder {
+    public typealias Context = LockstepRequestContext
+    let admin: AdminEndpoints<Context>
+    let protocols: ProtocolRouter
+
+    public init(protocols: ProtocolRouter) {
+        admin = AdminEndpoints()
+        self.protocols = protocols
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        try await admin.handle(request, context: context) { request, context in
+            await serve(request, context: context)
+        }
+    }
+
+    /// Hands the request to its front door and the answer back to Hummingbird.
+    func serve(_ request: Request, context: Context) async -> Response {
+        let apiRequest = Self.apiRequest(request, channel: context.channel)
+        let response = await protocols.frontDoor(for: apiRequest).handle(apiRequest)
+        return Self.response(response)
+    }
+
+    /// The request as front doors see it: raw target, headers with `Host`, and a body that asks for `100 Continue` the
+    /// first time it is read — so a request refused before its body is read (403, 412) never gets one.
+    static func apiRequest(_ request: Request, channel: any Channel) -> APIRequest {
+        var iterator = request.body.makeAsyncIterator()
+        var headers = request.headers
+        // HTTPTypes moves Host into the :authority pseudo-header; SigV4 and virtual-host addressing need it back.
+        if let authority = request.head.authority, headers[hostField] == nil { headers[hostField] = authority }
+        var continueOwed = headers[.expect]?.lowercased() == "100-continue"
+        let body = BodyStream {
+            if continueOwed {
+                continueOwed = false
+                channel.triggerUserOutboundEvent(ExpectContinueHandler.SendContinue(), promise: nil)
+            }
+            return try await iterator.next()
+        }
+        return APIRequest(method: request.method, target: request.head.path ?? "/", headers: headers, body: body)
+    }
+
+    /// Content-Length is the exact length of fixed and streamed bodies. An empty body keeps the length a front door gave
+    /// (HEAD reports the object's); otherwise Hummingbird says 0, and NIO drops it from 204 and 304 answers.
+    static func response(_ response: APIResponse) -> Response {
+        var headers = response.headers
+        switch response.body {
+        case .empty:
+            return Response(status: response.status, headers: headers, body: ResponseBody())
+        case .bytes(let buffer):
+            headers[.contentLength] = String(buffer.readableBytes)
+            return Response(status: response.status, headers: headers, body: ResponseBody(byteBuffer: buffer))
+        case .stream(let length, let produce):
+            headers[.contentLength] = String(length)
+            return Response(status: response.status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
+                let adapter = WriterAdapter(writer: writer)
+                try await produce(adapter)
+                writer = adapter.writer
+                try await writer.finish(nil)
+            })
+        }
+    }
+}
+
+let hostField = HTTPField.Name("Host")!
+
+/// Lets a front door write a streamed body without knowing Hummingbird's writer type.
+final class WriterAdapter: FrontDoors.ResponseBodyWriter, @unchecked Sendable {
+    // Unchecked: one response body is written by one task, in order.
+    var writer: any Hummingbird.ResponseBodyWriter
+    init(writer: any Hummingbird.ResponseBodyWriter) { self.writer = writer }
+    func write(_ buffer: ByteBuffer) async throws { try await writer.write(buffer) }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import FrontDoors
+import HTTPTypes
+import Hummingbird
+import KeyService
+import LockstepCrypto
+import LockstepServer
+import LockstepTestSupport
+import Logging
+import NIOCore
+import SigV4
+import Store
+
+/// A whole Lockstep server (every front door, the admin middleware, the HTTP wiring) over a fresh store, for
+/// HummingbirdTesting's `.router` (in process) and `.live` (a real socket) modes.
+final class ServerFixture: @unchecked Sendable {
+    // Unchecked: every member is a constant of a Sendable type.
+    let directory: String
+    let clock = ManualClock()
+    let store: ObjectStore
+    let keyring: Keyring
+    let protocols: ProtocolRouter
+    let signer = RequestSigner()
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "lockstep-servertests-" + UUID().uuidString
+        store = try ObjectStore(dataDirectory: directory, clock: clock)
+        let clock = self.clock
+        keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
+                              now: { clock.nowMillis() })
+        protocols = LockstepServer.frontDoors(ServerConfiguration(accessKey: testAccessKey, secretKey: testSecretKey),
+                                              store: store, keyring: keyring, logger: Logger(label: "server-tests"))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func application() -> some ApplicationProtocol {
+        LockstepServer.application(protocols: protocols, address: "127.0.0.1", port: 0, logger: Logger(label: "server-tests"))
+    }
+
+    /// Signed headers for a request the test client sends with `Host: <host>` (its authority; not repeated in the fields).
+    func signedHeaders(_ method: HTTPRequest.Method, _ path: String, query: String = "", headers: [(String, String)] = [],
+                       body: [UInt8] = [], payload: PayloadStyle = .sha256, auth: AuthStyle = .signed, host: String = "localhost",
+                       signingService: String = "s3") -> HTTPFields {
+        let (signable, _) = signer.sign(method, path, query: query, headers: headers, body: body, payload: payload, auth: auth,
+                                        date: clock.date, host: host, signingService: signingService)
+        var fields = HTTPFields()
+        for (name, value) in signable.headers where name.lowercased() != "host" {
+            fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
+        }
+        return fields
+    }
+
+    /// The raw bytes of a signed HTTP/1.1 request (head only; the body is the caller's to send).
+    func rawHead(_ method: HTTPRequest.Method, _ path: String, query: String = "", headers: [(String, String)] = [],
+                 body: [UInt8] = [], auth: AuthStyle = .signed, host: String) -> [UInt8] {
+        let (signable, _) = signer.sign(method, path, query: query, headers: headers, body: body, auth: auth, date: clock.date, host: host)
+        var text = "\(method.rawValue) \(signable.rawPath)\(signable.rawQuery.isEmpty ? "" : "?" + signable.rawQuery) HTTP/1.1\r\n"
+        for (name, value) in signable.headers { text += "\(name): \(value)\r\n" }
+        return Array((text + "\r\n").utf8)
+    }
+}
