@@ -2,7 +2,7 @@ import Foundation
 
 /// An exclusive `flock` on `<data dir>/lockstep.lock`, held by a running server for its whole life and briefly by the
 /// `lockstep keys` commands, so two processes never rewrite the keyring (or serve one data dir) at once.
-public final class DataDirectoryLock: @unchecked Sendable {
+public final class DataDirectoryLock: Sendable {
     public static let fileName = "lockstep.lock"
     private let fd: Int32
 

@@ -67,6 +67,7 @@ public enum KeyringError: Error, Equatable, Sendable {
 /// The encrypted file of KMS keys (`keyring` in the data dir), sealed with AES-256-GCM under the root key.
 /// Data keys are wrapped under a key's current material with the encryption context bound as associated data.
 public final class Keyring: @unchecked Sendable {
+    // Unchecked: `document` is only read or changed under `lock`; the rest is constant.
     private struct Document: Codable, Equatable {
         var keys: [KMSKey]
         var aliases: [String: String]
@@ -322,6 +323,25 @@ public final class Keyring: @unchecked Sendable {
             throw KeyringError.invalidCiphertext
         }
     }
+
+    /// SSE-C: wraps a data key under the customer's own key (which Lockstep never stores). The blob is nonce ‖ tag ‖
+    /// ciphertext, AES-256-GCM with a fixed associated data.
+    public static func wrap(dataKey: [UInt8], customerKey: [UInt8]) throws -> [UInt8] {
+        let nonce = secureRandomBytes(AESGCM.nonceSize)
+        let sealed = try AESGCM.seal(key: customerKey, nonce: nonce, plaintext: dataKey, aad: customerWrapAAD)
+        return nonce + sealed.tag + sealed.ciphertext
+    }
+
+    /// The data key an SSE-C blob holds; nil when the customer key is not the one it was wrapped with (or the blob is not
+    /// one).
+    public static func unwrap(customerWrapped blob: [UInt8], customerKey: [UInt8]) -> [UInt8]? {
+        guard blob.count == AESGCM.nonceSize + 16 + FramedCipher.keySize else { return nil }
+        let tagEnd = AESGCM.nonceSize + 16
+        return try? AESGCM.open(key: customerKey, nonce: Array(blob[0..<AESGCM.nonceSize]), ciphertext: Array(blob[tagEnd...]),
+                                tag: Array(blob[AESGCM.nonceSize..<tagEnd]), aad: customerWrapAAD)
+    }
+
+    static let customerWrapAAD = Array("lockstep sse-c v1".utf8)
 
     private func usableKey(_ id: String) throws -> KMSKey {
         let key = try self.key(id)

@@ -133,6 +133,7 @@ public struct LockstepServer {
 
     /// The background orphan sweep, awaited before the store closes.
     final class SweepTask: @unchecked Sendable {
+        // Unchecked: `start` runs once, from the server's start-up callback, before `wait` runs at shutdown.
         private var task: Task<Void, Never>?
         func start(_ work: @escaping @Sendable () async -> Void) { task = Task.detached(priority: .background, operation: work) }
         func wait() async { await task?.value }

@@ -1,20 +1,134 @@
+import FrontDoors
 import HTTPTypes
+import Store
 
-/// Every failure an S3 request can end in: AWS's code, status and message. Rendered to XML in one place (`S3ErrorResponse`).
+/// Every S3 error code Lockstep answers with, each with its HTTP status and AWS's default message (the S3 API
+/// reference's error code list): one table, so a code never travels with the wrong status.
+public enum S3ErrorCode: String, Sendable, CaseIterable {
+    case accessDenied = "AccessDenied"
+    case authorizationHeaderMalformed = "AuthorizationHeaderMalformed"
+    case authorizationQueryParametersError = "AuthorizationQueryParametersError"
+    case badDigest = "BadDigest"
+    case badRequest = "BadRequest"
+    case bucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
+    case bucketNotEmpty = "BucketNotEmpty"
+    case conditionalRequestConflict = "ConditionalRequestConflict"
+    case entityTooLarge = "EntityTooLarge"
+    case entityTooSmall = "EntityTooSmall"
+    case incompleteBody = "IncompleteBody"
+    case internalError = "InternalError"
+    case invalidAccessKeyId = "InvalidAccessKeyId"
+    case invalidArgument = "InvalidArgument"
+    case invalidBucketName = "InvalidBucketName"
+    case invalidChunkSizeError = "InvalidChunkSizeError"
+    case invalidDigest = "InvalidDigest"
+    case invalidEncryptionAlgorithmError = "InvalidEncryptionAlgorithmError"
+    case invalidLocationConstraint = "InvalidLocationConstraint"
+    case invalidPart = "InvalidPart"
+    case invalidPartNumber = "InvalidPartNumber"
+    case invalidPartOrder = "InvalidPartOrder"
+    case invalidRange = "InvalidRange"
+    case invalidRequest = "InvalidRequest"
+    case invalidStorageClass = "InvalidStorageClass"
+    case invalidTag = "InvalidTag"
+    case keyTooLongError = "KeyTooLongError"
+    case kmsDisabled = "KMS.DisabledException"
+    case kmsInvalidState = "KMS.KMSInvalidStateException"
+    case kmsNotFound = "KMS.NotFoundException"
+    case malformedXML = "MalformedXML"
+    case maxMessageLengthExceeded = "MaxMessageLengthExceeded"
+    case metadataTooLarge = "MetadataTooLarge"
+    case methodNotAllowed = "MethodNotAllowed"
+    case missingContentLength = "MissingContentLength"
+    case noSuchBucket = "NoSuchBucket"
+    case noSuchKey = "NoSuchKey"
+    case noSuchTagSet = "NoSuchTagSet"
+    case noSuchUpload = "NoSuchUpload"
+    case noSuchVersion = "NoSuchVersion"
+    case notImplemented = "NotImplemented"
+    case preconditionFailed = "PreconditionFailed"
+    case requestTimeTooSkewed = "RequestTimeTooSkewed"
+    case signatureDoesNotMatch = "SignatureDoesNotMatch"
+    case xAmzContentSHA256Mismatch = "XAmzContentSHA256Mismatch"
+
+    /// The HTTP status and AWS's default message.
+    private var entry: (status: HTTPResponse.Status, message: String) {
+        switch self {
+        case .accessDenied: return (.forbidden, "Access Denied")
+        case .authorizationHeaderMalformed: return (.badRequest, "The authorization header you provided is invalid.")
+        case .authorizationQueryParametersError: return (.badRequest, "Error parsing the X-Amz-Credential parameter.")
+        case .badDigest: return (.badRequest, "The Content-MD5 you specified did not match what we received.")
+        case .badRequest: return (.badRequest, "Bad Request")
+        case .bucketAlreadyOwnedByYou:
+            return (.conflict, "Your previous request to create the named bucket succeeded and you already own it.")
+        case .bucketNotEmpty: return (.conflict, "The bucket you tried to delete is not empty")
+        case .conditionalRequestConflict:
+            return (.conflict, "A conflicting conditional operation is currently in progress against this resource. Please try again.")
+        case .entityTooLarge: return (.badRequest, "Your proposed upload exceeds the maximum allowed size")
+        case .entityTooSmall: return (.badRequest, "Your proposed upload is smaller than the minimum allowed object size.")
+        case .incompleteBody: return (.badRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header")
+        case .internalError: return (.internalServerError, "We encountered an internal error. Please try again.")
+        case .invalidAccessKeyId: return (.forbidden, "The AWS Access Key Id you provided does not exist in our records.")
+        case .invalidArgument: return (.badRequest, "Invalid Argument")
+        case .invalidBucketName: return (.badRequest, "The specified bucket is not valid.")
+        case .invalidChunkSizeError: return (.badRequest, "Only the last chunk is allowed to have a size less than 8192 bytes")
+        case .invalidDigest: return (.badRequest, "The Content-MD5 you specified was invalid.")
+        case .invalidEncryptionAlgorithmError:
+            return (.badRequest, "The encryption request you specified is not valid. The valid value is AES256.")
+        case .invalidLocationConstraint: return (.badRequest, "The specified location-constraint is not valid")
+        case .invalidPart:
+            return (.badRequest, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+        case .invalidPartNumber: return (.rangeNotSatisfiable416, "The requested partnumber is not satisfiable")
+        case .invalidPartOrder: return (.badRequest, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+        case .invalidRange: return (.rangeNotSatisfiable416, "The requested range is not satisfiable")
+        case .invalidRequest: return (.badRequest, "Invalid Request")
+        case .invalidStorageClass: return (.badRequest, "The storage class you specified is not valid")
+        case .invalidTag: return (.badRequest, "The tag provided was not a valid tag.")
+        case .keyTooLongError: return (.badRequest, "Your key is too long")
+        case .kmsDisabled, .kmsInvalidState, .kmsNotFound: return (.badRequest, "The KMS key cannot be used.")
+        case .malformedXML:
+            return (.badRequest, "The XML you provided was not well-formed or did not validate against our published schema")
+        case .maxMessageLengthExceeded: return (.badRequest, "Your request was too big.")
+        case .metadataTooLarge: return (.badRequest, "Your metadata headers exceed the maximum allowed metadata size.")
+        case .methodNotAllowed: return (.methodNotAllowed, "The specified method is not allowed against this resource.")
+        case .missingContentLength: return (.lengthRequired, "You must provide the Content-Length HTTP header.")
+        case .noSuchBucket: return (.notFound, "The specified bucket does not exist")
+        case .noSuchKey: return (.notFound, "The specified key does not exist.")
+        case .noSuchTagSet: return (.notFound, "The TagSet does not exist")
+        case .noSuchUpload:
+            return (.notFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+        case .noSuchVersion: return (.notFound, "The specified version does not exist.")
+        case .notImplemented: return (.notImplemented, "A header you provided implies functionality that is not implemented")
+        case .preconditionFailed: return (.preconditionFailed, "At least one of the pre-conditions you specified did not hold")
+        case .requestTimeTooSkewed: return (.forbidden, "The difference between the request time and the current time is too large.")
+        case .signatureDoesNotMatch:
+            return (.forbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+        case .xAmzContentSHA256Mismatch: return (.badRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        }
+    }
+
+    public var status: HTTPResponse.Status { entry.status }
+    public var defaultMessage: String { entry.message }
+}
+
+/// Every failure an S3 request can end in. Rendered to XML in one place (`S3Service.render`).
 public struct S3Error: Error, Sendable {
-    public var code: String
-    public var status: HTTPResponse.Status
+    public var code: S3ErrorCode
     public var message: String
+    /// The `Resource` element; the request's path when nil.
     public var resource: String?
-    /// Extra elements AWS adds to some errors (e.g. `StringToSign`, `RequestTime`), in order.
+    /// Extra elements AWS adds to some errors (e.g. `Key`, `StringToSign`, `RequestTime`), in order.
     public var details: [(String, String)] = []
     /// Headers AWS sends with some errors (e.g. `x-amz-delete-marker`, `Allow`).
     public var headers: [(String, String)] = []
 
-    public init(_ code: String, _ status: HTTPResponse.Status, _ message: String, resource: String? = nil,
-                details: [(String, String)] = [], headers: [(String, String)] = []) {
-        self.code = code; self.status = status; self.message = message; self.resource = resource
-        self.details = details; self.headers = headers
+    public var status: HTTPResponse.Status { code.status }
+
+    public init(_ code: S3ErrorCode, _ message: String? = nil, details: [(String, String)] = [], headers: [(String, String)] = []) {
+        self.code = code
+        self.message = message ?? code.defaultMessage
+        self.details = details
+        self.headers = headers
     }
 }
 
@@ -24,45 +138,64 @@ extension HTTPResponse.Status {
 }
 
 extension S3Error {
-    public static func accessDenied(_ message: String = "Access Denied") -> S3Error { S3Error("AccessDenied", .forbidden, message) }
-    public static func noSuchBucket(_ bucket: String) -> S3Error {
-        S3Error("NoSuchBucket", .notFound, "The specified bucket does not exist", details: [("BucketName", bucket)])
-    }
-    public static func noSuchKey(_ key: String) -> S3Error { S3Error("NoSuchKey", .notFound, "The specified key does not exist.", details: [("Key", key)]) }
+    public static func accessDenied(_ message: String? = nil) -> S3Error { S3Error(.accessDenied, message) }
+    public static func noSuchBucket(_ bucket: String) -> S3Error { S3Error(.noSuchBucket, details: [("BucketName", bucket)]) }
+    public static func noSuchKey(_ key: String) -> S3Error { S3Error(.noSuchKey, details: [("Key", key)]) }
     public static func noSuchVersion(_ key: String, _ versionId: String) -> S3Error {
-        S3Error("NoSuchVersion", .notFound, "The specified version does not exist.", details: [("Key", key), ("VersionId", versionId)])
+        S3Error(.noSuchVersion, details: [("Key", key), ("VersionId", versionId)])
     }
-    public static func noSuchUpload(_ uploadId: String) -> S3Error {
-        S3Error("NoSuchUpload", .notFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
-                details: [("UploadId", uploadId)])
-    }
+    public static func noSuchUpload(_ uploadId: String) -> S3Error { S3Error(.noSuchUpload, details: [("UploadId", uploadId)]) }
     public static func invalidArgument(_ message: String, name: String? = nil, value: String? = nil) -> S3Error {
         var details: [(String, String)] = []
         if let name { details.append(("ArgumentName", name)) }
         if let value { details.append(("ArgumentValue", value)) }
-        return S3Error("InvalidArgument", .badRequest, message, details: details)
+        return S3Error(.invalidArgument, message, details: details)
     }
-    public static func invalidRequest(_ message: String) -> S3Error { S3Error("InvalidRequest", .badRequest, message) }
-    public static func malformedXML() -> S3Error {
-        S3Error("MalformedXML", .badRequest, "The XML you provided was not well-formed or did not validate against our published schema")
+    public static func invalidRequest(_ message: String) -> S3Error { S3Error(.invalidRequest, message) }
+    public static func malformedXML() -> S3Error { S3Error(.malformedXML) }
+    public static func notImplemented(_ message: String? = nil) -> S3Error { S3Error(.notImplemented, message) }
+    public static func preconditionFailed(_ condition: String) -> S3Error { S3Error(.preconditionFailed, details: [("Condition", condition)]) }
+    public static func internalError(_ message: String? = nil) -> S3Error { S3Error(.internalError, message) }
+    public static func methodNotAllowed() -> S3Error { S3Error(.methodNotAllowed) }
+    /// A part number past the object's parts (GET `?partNumber=`).
+    static func invalidPartNumber(_ requested: Int, _ count: Int) -> S3Error {
+        S3Error(.invalidPartNumber, details: [("PartNumberRequested", String(requested)), ("ActualPartCount", String(count))])
     }
-    public static func notImplemented(_ message: String = "A header you provided implies functionality that is not implemented") -> S3Error {
-        S3Error("NotImplemented", .notImplemented, message)
+    /// A byte range that starts past the end of the object.
+    static func invalidRange(_ requested: String, size: Int64) -> S3Error {
+        S3Error(.invalidRange, details: [("RangeRequested", requested), ("ActualObjectSize", String(size))])
     }
-    public static func preconditionFailed(_ condition: String) -> S3Error {
-        S3Error("PreconditionFailed", .preconditionFailed, "At least one of the pre-conditions you specified did not hold", details: [("Condition", condition)])
+    /// A `partNumber` that is not an integer from 1 to 10000.
+    static func partNumberOutOfRange(_ value: String?) -> S3Error {
+        invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: value)
     }
-    public static func badDigest(_ message: String = "The Content-MD5 you specified did not match what we received.") -> S3Error {
-        S3Error("BadDigest", .badRequest, message)
-    }
-    public static func invalidDigest() -> S3Error { S3Error("InvalidDigest", .badRequest, "The Content-MD5 you specified was invalid.") }
-    public static func incompleteBody() -> S3Error {
-        S3Error("IncompleteBody", .badRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header")
-    }
-    public static func internalError(_ message: String = "We encountered an internal error. Please try again.") -> S3Error {
-        S3Error("InternalError", .internalServerError, message)
-    }
-    public static func methodNotAllowed(_ message: String = "The specified method is not allowed against this resource.") -> S3Error {
-        S3Error("MethodNotAllowed", .methodNotAllowed, message)
+}
+
+extension S3Error {
+    /// The S3 error for a store failure; the store's error names its subject (bucket, key, version, upload).
+    init(storeError: StoreError) {
+        switch storeError {
+        case .noSuchBucket(let bucket): self = .noSuchBucket(bucket)
+        case .bucketAlreadyOwnedByYou(let bucket): self = S3Error(.bucketAlreadyOwnedByYou, details: [("BucketName", bucket)])
+        case .bucketNotEmpty(let bucket): self = S3Error(.bucketNotEmpty, details: [("BucketName", bucket)])
+        case .noSuchKey(_, let key): self = .noSuchKey(key)
+        case .noSuchVersion(_, let key, let versionId): self = .noSuchVersion(key, versionId)
+        case .isDeleteMarker(let key, let versionId, let lastModified, let explicit):
+            if explicit {
+                self = S3Error(.methodNotAllowed, details: [("Method", "GET"), ("ResourceType", "DeleteMarker")],
+                               headers: [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionId), ("Allow", "DELETE"),
+                                         ("Last-Modified", HTTPDate.format(lastModified))])
+            } else {
+                self = S3Error(.noSuchKey, details: [("Key", key)], headers: [("x-amz-delete-marker", "true"), ("x-amz-version-id", versionId)])
+            }
+        case .preconditionFailed(let precondition):
+            self = .preconditionFailed(precondition == .absent ? "If-None-Match" : "If-Match")
+        case .noSuchUpload(_, _, let uploadId): self = .noSuchUpload(uploadId)
+        case .invalidPart: self = S3Error(.invalidPart)
+        case .invalidPartOrder: self = S3Error(.invalidPartOrder)
+        case .entityTooSmall: self = S3Error(.entityTooSmall)
+        case .conditionalRequestConflict(let key): self = S3Error(.conditionalRequestConflict, details: [("Key", key)])
+        case .io(let why): self = .internalError("Storage failure: \(why)")
+        }
     }
 }

@@ -1,125 +1,141 @@
-import HTTPTypes
+import Store
 
-/// Every operation Lockstep dispatches, decided from method, addressing, query keys and headers only.
-public enum S3Operation: String, Sendable, CaseIterable {
-    case listBuckets = "ListBuckets"
-    case createBucket = "CreateBucket"
-    case headBucket = "HeadBucket"
-    case deleteBucket = "DeleteBucket"
-    case getBucketLocation = "GetBucketLocation"
-    case putBucketTagging = "PutBucketTagging"
-    case getBucketTagging = "GetBucketTagging"
-    case deleteBucketTagging = "DeleteBucketTagging"
-    case putBucketVersioning = "PutBucketVersioning"
-    case getBucketVersioning = "GetBucketVersioning"
-    case putBucketEncryption = "PutBucketEncryption"
-    case getBucketEncryption = "GetBucketEncryption"
-    case deleteBucketEncryption = "DeleteBucketEncryption"
-    case listObjects = "ListObjects"
-    case listObjectsV2 = "ListObjectsV2"
-    case listObjectVersions = "ListObjectVersions"
-    case listMultipartUploads = "ListMultipartUploads"
-    case deleteObjects = "DeleteObjects"
+/// Every S3 operation Lockstep serves, carrying the request parameters that select it and that its handler needs,
+/// parsed and validated once by `S3Router`. The bucket and key are in `S3Context`.
+public enum S3Operation: Sendable, Equatable {
+    // Service
+    case listBuckets(ListBucketsQuery)
 
-    case putObject = "PutObject"
-    case copyObject = "CopyObject"
-    case getObject = "GetObject"
-    case headObject = "HeadObject"
-    case deleteObject = "DeleteObject"
-    case putObjectTagging = "PutObjectTagging"
-    case getObjectTagging = "GetObjectTagging"
-    case deleteObjectTagging = "DeleteObjectTagging"
-    case getObjectAttributes = "GetObjectAttributes"
+    // Buckets
+    case createBucket
+    case headBucket
+    case deleteBucket
+    case getBucketLocation
+    case putBucketTagging
+    case getBucketTagging
+    case deleteBucketTagging
+    case putBucketVersioning
+    case getBucketVersioning
+    case putBucketEncryption
+    case getBucketEncryption
+    case deleteBucketEncryption
+    case listObjects(ListObjectsQuery)
+    case listObjectsV2(ListObjectsV2Query)
+    case listObjectVersions(ListVersionsQuery)
+    case listMultipartUploads(ListUploadsQuery)
+    case deleteObjects
 
-    case createMultipartUpload = "CreateMultipartUpload"
-    case uploadPart = "UploadPart"
-    case uploadPartCopy = "UploadPartCopy"
-    case completeMultipartUpload = "CompleteMultipartUpload"
-    case abortMultipartUpload = "AbortMultipartUpload"
-    case listParts = "ListParts"
+    // Objects
+    case putObject
+    case copyObject(source: CopySource)
+    case getObject(versionId: String?, partNumber: Int?)
+    case headObject(versionId: String?, partNumber: Int?)
+    case deleteObject(versionId: String?)
+    case putObjectTagging(versionId: String?)
+    case getObjectTagging(versionId: String?)
+    case deleteObjectTagging(versionId: String?)
+    case getObjectAttributes(versionId: String?, parts: PartsPage)
 
-}
+    // Multipart uploads
+    case createMultipartUpload
+    case uploadPart(uploadId: String, partNumber: Int)
+    case uploadPartCopy(uploadId: String, partNumber: Int, source: CopySource, range: ByteRangeSpec?)
+    case completeMultipartUpload(uploadId: String)
+    case abortMultipartUpload(uploadId: String)
+    case listParts(uploadId: String, parts: PartsPage)
 
-/// Bucket sub-resources Lockstep knows but does not implement yet: answered with NotImplemented rather than misrouted.
-let unsupportedBucketSubresources: Set<String> = [
-    "acl", "policy", "policyStatus", "cors", "lifecycle", "logging", "object-lock", "ownershipControls", "website",
-    "notification", "accelerate", "requestPayment", "replication", "publicAccessBlock", "analytics", "inventory", "metrics",
-    "intelligent-tiering", "metadataTable", "session",
-]
-let unsupportedObjectSubresources: Set<String> = ["acl", "retention", "legal-hold", "torrent", "restore", "select"]
-
-enum S3Router {
-    /// Resolves the operation, or the exact error AWS gives for a combination that makes no sense.
-    static func route(method: HTTPRequest.Method, bucket: String?, key: String?, query: QueryParameters, headers: HTTPFields) throws -> S3Operation {
-        guard let bucket, !bucket.isEmpty else {
-            if method == .get { return .listBuckets }
-            throw S3Error.methodNotAllowed()
-        }
-        _ = bucket
-        let has = query.has
-        let copySource = headers[HTTPField.Name("x-amz-copy-source")!] != nil
-        if key == nil || key!.isEmpty {
-            if let sub = unsupportedBucketSubresources.first(where: has) {
-                throw S3Error.notImplemented("Lockstep does not implement the ?\(sub) bucket sub-resource yet.")
-            }
-            switch method {
-            case .get:
-                if has("location") { return .getBucketLocation }
-                if has("tagging") { return .getBucketTagging }
-                if has("versioning") { return .getBucketVersioning }
-                if has("encryption") { return .getBucketEncryption }
-                if has("versions") { return .listObjectVersions }
-                if has("uploads") { return .listMultipartUploads }
-                if query["list-type"] == "2" { return .listObjectsV2 }
-                if let listType = query["list-type"], listType != "1" {
-                    throw S3Error.invalidArgument("Invalid List Type specified", name: "list-type", value: listType)
-                }
-                return .listObjects
-            case .put:
-                if has("tagging") { return .putBucketTagging }
-                if has("versioning") { return .putBucketVersioning }
-                if has("encryption") { return .putBucketEncryption }
-                return .createBucket
-            case .head: return .headBucket
-            case .delete:
-                if has("tagging") { return .deleteBucketTagging }
-                if has("encryption") { return .deleteBucketEncryption }
-                return .deleteBucket
-            case .post:
-                if has("delete") { return .deleteObjects }
-                throw S3Error.methodNotAllowed()
-            default:
-                throw S3Error.methodNotAllowed()
-            }
-        }
-        if let sub = unsupportedObjectSubresources.first(where: has) {
-            throw S3Error.notImplemented("Lockstep does not implement the ?\(sub) object sub-resource yet.")
-        }
-        switch method {
-        case .put:
-            if has("tagging") { return .putObjectTagging }
-            if has("uploadId") {
-                guard has("partNumber") else { throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber") }
-                return copySource ? .uploadPartCopy : .uploadPart
-            }
-            return copySource ? .copyObject : .putObject
-        case .get:
-            if has("tagging") { return .getObjectTagging }
-            if has("attributes") { return .getObjectAttributes }
-            if has("uploadId") { return .listParts }
-            return .getObject
-        case .head:
-            return .headObject
-        case .delete:
-            if has("tagging") { return .deleteObjectTagging }
-            if has("uploadId") { return .abortMultipartUpload }
-            return .deleteObject
-        case .post:
-            if has("uploads") { return .createMultipartUpload }
-            if has("uploadId") { return .completeMultipartUpload }
-            throw S3Error.methodNotAllowed()
-        default:
-            throw S3Error.methodNotAllowed()
+    /// AWS's name for the operation (`GetObject`): what logs and metrics show, and the action a policy names
+    /// (`s3:GetObject`).
+    public var name: String {
+        switch self {
+        case .listBuckets: return "ListBuckets"
+        case .createBucket: return "CreateBucket"
+        case .headBucket: return "HeadBucket"
+        case .deleteBucket: return "DeleteBucket"
+        case .getBucketLocation: return "GetBucketLocation"
+        case .putBucketTagging: return "PutBucketTagging"
+        case .getBucketTagging: return "GetBucketTagging"
+        case .deleteBucketTagging: return "DeleteBucketTagging"
+        case .putBucketVersioning: return "PutBucketVersioning"
+        case .getBucketVersioning: return "GetBucketVersioning"
+        case .putBucketEncryption: return "PutBucketEncryption"
+        case .getBucketEncryption: return "GetBucketEncryption"
+        case .deleteBucketEncryption: return "DeleteBucketEncryption"
+        case .listObjects: return "ListObjects"
+        case .listObjectsV2: return "ListObjectsV2"
+        case .listObjectVersions: return "ListObjectVersions"
+        case .listMultipartUploads: return "ListMultipartUploads"
+        case .deleteObjects: return "DeleteObjects"
+        case .putObject: return "PutObject"
+        case .copyObject: return "CopyObject"
+        case .getObject: return "GetObject"
+        case .headObject: return "HeadObject"
+        case .deleteObject: return "DeleteObject"
+        case .putObjectTagging: return "PutObjectTagging"
+        case .getObjectTagging: return "GetObjectTagging"
+        case .deleteObjectTagging: return "DeleteObjectTagging"
+        case .getObjectAttributes: return "GetObjectAttributes"
+        case .createMultipartUpload: return "CreateMultipartUpload"
+        case .uploadPart: return "UploadPart"
+        case .uploadPartCopy: return "UploadPartCopy"
+        case .completeMultipartUpload: return "CompleteMultipartUpload"
+        case .abortMultipartUpload: return "AbortMultipartUpload"
+        case .listParts: return "ListParts"
         }
     }
+}
+
+/// ListBuckets: `prefix`, `max-buckets` (1–10000), `continuation-token` (decoded to the name to start after).
+public struct ListBucketsQuery: Sendable, Equatable {
+    public var prefix: String?
+    public var maxBuckets: Int
+    public var startAfter: String?
+}
+
+/// What every object listing takes: `prefix`, `delimiter`, `max-keys` (at most 1000 are returned), `encoding-type=url`.
+public struct ListingQuery: Sendable, Equatable {
+    public var prefix: String
+    public var delimiter: String?
+    public var maxKeys: Int
+    public var urlEncoded: Bool
+}
+
+/// ListObjects (v1): the listing and its `marker`.
+public struct ListObjectsQuery: Sendable, Equatable {
+    public var listing: ListingQuery
+    /// As sent, echoed back (`Marker`).
+    public var marker: String?
+    /// Where the page starts: after the marker, or after everything under it when the marker is a common prefix.
+    public var position: ListPosition?
+}
+
+/// ListObjectsV2: the listing, `continuation-token` or `start-after`, `fetch-owner`.
+public struct ListObjectsV2Query: Sendable, Equatable {
+    public var listing: ListingQuery
+    /// As sent, echoed back (`ContinuationToken`).
+    public var continuationToken: String?
+    public var startAfter: String?
+    public var fetchOwner: Bool
+    /// Where the page starts: the token's position, else after `start-after`.
+    public var position: ListPosition?
+}
+
+/// ListObjectVersions: the listing, `key-marker` and `version-id-marker`.
+public struct ListVersionsQuery: Sendable, Equatable {
+    public var listing: ListingQuery
+    public var keyMarker: String?
+    public var versionIdMarker: String?
+}
+
+/// ListMultipartUploads: the listing (`max-uploads`), `key-marker` and `upload-id-marker`.
+public struct ListUploadsQuery: Sendable, Equatable {
+    public var listing: ListingQuery
+    public var keyMarker: String?
+    public var uploadIdMarker: String?
+}
+
+/// A page of an object's or upload's parts: at most `maxParts` (capped at 1000) after `marker`.
+public struct PartsPage: Sendable, Equatable {
+    public var maxParts: Int
+    public var marker: Int
 }

@@ -39,7 +39,7 @@ enum Validation {
 
     static func checkKey(_ key: String) throws {
         if key.utf8.count > maxKeyBytes {
-            throw S3Error("KeyTooLongError", .badRequest, "Your key is too long", details: [("MaxSizeAllowed", "1024"), ("Size", String(key.utf8.count))])
+            throw S3Error(.keyTooLongError, details: [("MaxSizeAllowed", "1024"), ("Size", String(key.utf8.count))])
         }
     }
 
@@ -68,14 +68,14 @@ enum Validation {
 
     static func checkTags(_ tags: [Tag], maxTags: Int) throws {
         if tags.count > maxTags {
-            throw S3Error("BadRequest", .badRequest, "Object tags cannot be greater than \(maxTags)")
+            throw S3Error(.badRequest, "Object tags cannot be greater than \(maxTags)")
         }
         var seen = Set<String>()
         for tag in tags {
-            if !seen.insert(tag.key).inserted { throw S3Error("InvalidTag", .badRequest, "Cannot provide multiple Tags with the same key") }
-            if tag.key.isEmpty || tag.key.count > 128 { throw S3Error("InvalidTag", .badRequest, "The TagKey you have provided is invalid") }
-            if tag.value.count > 256 { throw S3Error("InvalidTag", .badRequest, "The TagValue you have provided is invalid") }
-            if tag.key.hasPrefix("aws:") { throw S3Error("InvalidTag", .badRequest, "Your TagKey cannot be prefixed with aws:") }
+            if !seen.insert(tag.key).inserted { throw S3Error(.invalidTag, "Cannot provide multiple Tags with the same key") }
+            if tag.key.isEmpty || tag.key.count > 128 { throw S3Error(.invalidTag, "The TagKey you have provided is invalid") }
+            if tag.value.count > 256 { throw S3Error(.invalidTag, "The TagValue you have provided is invalid") }
+            if tag.key.hasPrefix("aws:") { throw S3Error(.invalidTag, "Your TagKey cannot be prefixed with aws:") }
         }
     }
 

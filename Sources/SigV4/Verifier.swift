@@ -202,6 +202,7 @@ extension String {
 
 /// Signing keys change once a day per credential scope; deriving one costs four HMACs, so keep the few in use.
 final class SigningKeyCache: @unchecked Sendable {
+    // Unchecked: `keys` is only touched under `lock`.
     private var keys: [String: [UInt8]] = [:]
     private let lock = Mutex()
 
@@ -219,6 +220,7 @@ final class SigningKeyCache: @unchecked Sendable {
 
 /// A pthread mutex (FoundationEssentials has no NSLock).
 final class Mutex: @unchecked Sendable {
+    // Unchecked: a pthread mutex is made to be shared between threads; it never moves (a class, never copied).
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }

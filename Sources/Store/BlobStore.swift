@@ -8,6 +8,7 @@ import Glibc
 /// outside the data dir). Bodies are written to `tmp/`, fsynced, renamed into place and the directory fsynced before
 /// the metadata transaction that makes them visible.
 public final class BlobStore: @unchecked Sendable {
+    // Unchecked: its paths are constants; the set of directories already made is only touched under `knownDirs`.
     public let root: String
     let blobsDir: String
     let tmpDir: String
@@ -112,6 +113,7 @@ public final class BlobStore: @unchecked Sendable {
 
 /// Streams one body into a temp file; `finish()` makes it durable and installs it.
 public final class BlobWriter: @unchecked Sendable {
+    // Unchecked: one writer is filled by one staging task, one write at a time (a hashing lane is a serial queue).
     public let id: String
     public private(set) var size: Int64 = 0
     private let store: BlobStore
@@ -161,6 +163,7 @@ public final class BlobWriter: @unchecked Sendable {
 
 /// Positional reads from one blob file.
 public final class BlobReader: @unchecked Sendable {
+    // Unchecked: the descriptor is immutable and `pread` takes explicit offsets, so concurrent reads cannot interfere.
     private let fd: Int32
     init(fd: Int32) { self.fd = fd }
     deinit { close(fd) }

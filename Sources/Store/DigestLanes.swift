@@ -6,6 +6,8 @@ import NIOCore
 /// everything on the thread that reads the socket. Chunks keep their order within a lane; at most `limit` chunks per
 /// lane are in flight, so memory stays bounded however large the body is.
 final class DigestLanes: @unchecked Sendable {
+    // Unchecked: the lanes and their work are fixed at creation; `inFlight`, `waiter` and `failure` are only touched under
+    // `lock`; each lane's work runs on its own serial queue.
     typealias Work = (UnsafeRawBufferPointer) throws -> Void
 
     private let lanes: [(queue: DispatchQueue, work: [Work])]

@@ -6,6 +6,7 @@ import GRDB
 /// A failing writer (say, a failed precondition) rolls back only its savepoint. Every writer is answered only after the
 /// transaction that holds its changes has committed, so "acknowledged" still means "on disk".
 final class GroupCommitter: @unchecked Sendable {
+    // Unchecked: `pending` and `draining` are only touched under `lock`; jobs run on the one serial `queue`.
     private struct Job {
         let run: (Database) -> Void          // runs the work inside a savepoint, records its result
         let finish: ((any Error)?) -> Void   // answers the caller: nil = committed

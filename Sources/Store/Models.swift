@@ -115,6 +115,14 @@ public struct ObjectVersion: Sendable, Equatable {
         if case .segments(let s)? = body, s.first?.partNumber != nil { return s.count }
         return nil
     }
+
+    /// The plaintext bytes of part `number` (from 1) of a multipart object read with its body; nil for other objects
+    /// and for numbers past its parts.
+    public func byteRange(ofPart number: Int) -> Range<Int64>? {
+        guard let count = partsCount, (1...count).contains(number), case .segments(let segments)? = body else { return nil }
+        let start = segments.prefix(number - 1).reduce(0) { $0 + $1.size }
+        return start..<(start + segments[number - 1].size)
+    }
 }
 
 /// What a conditional write requires of the key's current version, decided inside the committing transaction.
@@ -128,20 +136,23 @@ public enum WritePrecondition: Sendable, Equatable {
     case exists
 }
 
+/// Why a store operation failed, naming what it refers to, so that every protocol's error can say which bucket, key,
+/// version or upload it was about.
 public enum StoreError: Error, Equatable, Sendable {
-    case noSuchBucket
-    case bucketAlreadyOwnedByYou
-    case bucketNotEmpty
-    case noSuchKey
-    case noSuchVersion
+    case noSuchBucket(bucket: String)
+    case bucketAlreadyOwnedByYou(bucket: String)
+    case bucketNotEmpty(bucket: String)
+    case noSuchKey(bucket: String, key: String)
+    case noSuchVersion(bucket: String, key: String, versionId: String)
     /// The addressed (or latest) version is a delete marker.
-    case isDeleteMarker(versionId: String, lastModifiedMillis: Int64, explicitVersion: Bool)
-    case preconditionFailed
-    case noSuchUpload
+    case isDeleteMarker(key: String, versionId: String, lastModifiedMillis: Int64, explicitVersion: Bool)
+    /// The write's precondition did not hold against the current version.
+    case preconditionFailed(WritePrecondition)
+    case noSuchUpload(bucket: String, key: String, uploadId: String)
     case invalidPart(Int)
     case invalidPartOrder
     case entityTooSmall
-    case conditionalRequestConflict
+    case conditionalRequestConflict(key: String)
     case io(String)
 }
 

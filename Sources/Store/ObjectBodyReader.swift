@@ -2,8 +2,11 @@ import LockstepCrypto
 import NIOCore
 
 /// Reads a byte range of a stored body in order, in chunks, from inline bytes or across part blob files, opening
-/// encrypted bodies frame by frame: only the frames that hold the range are read and decrypted.
-public final class ObjectBodyReader: @unchecked Sendable {
+/// encrypted bodies frame by frame: only the frames that hold the range are read and decrypted. Made by
+/// `ObjectStore.openBody`.
+public final class ObjectBodyReader: BodySource, @unchecked Sendable {
+    // Unchecked: one reader serves one response or copy, and its reads run one after another (GET's read-ahead awaits
+    // each read before starting the next).
     public static let chunkSize = 1 << 20
     /// Sealed frames read per chunk of an encrypted body (16 × 64 KiB of plaintext).
     static let framesPerChunk = chunkSize / FrameLayout.plaintextFrameSize
@@ -12,7 +15,9 @@ public final class ObjectBodyReader: @unchecked Sendable {
     private let body: StoredBody
     private let key: BodyKey?
     private var position: Int64
+    private let start: Int64
     private let end: Int64          // exclusive
+    private let allocator = ByteBufferAllocator()
     private var segmentIndex = 0
     private var segmentStart: Int64 = 0
     private var reader: BlobReader?
@@ -26,18 +31,22 @@ public final class ObjectBodyReader: @unchecked Sendable {
     public private(set) var framesDecrypted = 0
 
     /// `range` is the half-open plaintext byte range to read; `key` opens an encrypted body (nil: stored in the clear).
-    public init(blobs: BlobStore, body: StoredBody, range: Range<Int64>, key: BodyKey? = nil) {
+    init(blobs: BlobStore, body: StoredBody, range: Range<Int64>, key: BodyKey? = nil) {
         self.blobs = blobs
         self.body = body
         self.key = key
         self.position = range.lowerBound
+        self.start = range.lowerBound
         self.end = range.upperBound
     }
 
     deinit { scratch?.deallocate() }
 
+    /// The plaintext length still to read when the reader was made.
+    public var declaredLength: Int64? { end - start }
+
     /// The next chunk, or nil when the range is done.
-    public func next(allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer? {
+    public func next() throws -> ByteBuffer? {
         guard position < end else { return nil }
         switch body {
         case .inline(let bytes):
@@ -48,7 +57,7 @@ public final class ObjectBodyReader: @unchecked Sendable {
                 buffer.writeBytes(slice)
                 return buffer
             }
-            return try openInline(bytes, key: key, allocator: allocator)
+            return try openInline(bytes, key: key)
         case .segments(let segments):
             // Find the segment holding `position`.
             while segmentIndex < segments.count && position >= segmentStart + segments[segmentIndex].size {
@@ -60,7 +69,7 @@ public final class ObjectBodyReader: @unchecked Sendable {
             guard segmentIndex < segments.count else { throw StoreError.io("stored body is shorter than its recorded size") }
             let segment = segments[segmentIndex]
             if reader == nil { reader = try blobs.openReader(id: segment.blob) }
-            if let key { return try nextSealed(segment, key: key, allocator: allocator) }
+            if let key { return try nextSealed(segment, key: key) }
             let want = Int(min(Int64(Self.chunkSize), end - position, segmentStart + segment.size - position))
             var buffer = allocator.buffer(capacity: want)
             let offsetInSegment = position - segmentStart
@@ -73,7 +82,7 @@ public final class ObjectBodyReader: @unchecked Sendable {
         }
     }
 
-    private func openInline(_ sealed: [UInt8], key: BodyKey, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+    private func openInline(_ sealed: [UInt8], key: BodyKey) throws -> ByteBuffer {
         let layout = FrameLayout()
         guard let size = layout.plaintextSize(encryptedSize: Int64(sealed.count)) else {
             throw StoreError.io("an encrypted inline body has an impossible size")
@@ -92,7 +101,7 @@ public final class ObjectBodyReader: @unchecked Sendable {
         return buffer
     }
 
-    private func nextSealed(_ segment: BodySegment, key: BodyKey, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+    private func nextSealed(_ segment: BodySegment, key: BodyKey) throws -> ByteBuffer {
         let layout = FrameLayout()
         if decryptor == nil {
             let local = (position - segmentStart)..<min(end - segmentStart, segment.size)

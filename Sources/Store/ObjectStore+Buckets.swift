@@ -7,7 +7,7 @@ extension ObjectStore {
         let now = clock.nowMillis()
         try await writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [name]) != nil {
-                throw StoreError.bucketAlreadyOwnedByYou
+                throw StoreError.bucketAlreadyOwnedByYou(bucket: name)
             }
             try db.execute(sql: "INSERT INTO buckets(name, created_ms, region) VALUES (?, ?, ?)", arguments: [name, now, region])
         }
@@ -29,13 +29,13 @@ extension ObjectStore {
     /// The hot-path check: existence and versioning state only, without decoding the configuration document.
     static func requireVersioning(_ db: Database, _ name: String) throws -> VersioningState {
         guard let state = try String.fetchOne(db.cachedStatement(sql: "SELECT versioning FROM buckets WHERE name = ?"), arguments: [name]) else {
-            throw StoreError.noSuchBucket
+            throw StoreError.noSuchBucket(bucket: name)
         }
         return VersioningState(rawValue: state) ?? .unversioned
     }
 
     static func requireBucket(_ db: Database, _ name: String) throws -> Bucket {
-        guard let bucket = try fetchBucket(db, name) else { throw StoreError.noSuchBucket }
+        guard let bucket = try fetchBucket(db, name) else { throw StoreError.noSuchBucket(bucket: name) }
         return bucket
     }
 
@@ -63,7 +63,7 @@ extension ObjectStore {
         let blobIds: [String] = try await writer.write { db in
             _ = try Self.requireBucket(db, name)
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
-                throw StoreError.bucketNotEmpty
+                throw StoreError.bucketNotEmpty(bucket: name)
             }
             let ids = try String.fetchAll(db, sql: "SELECT p.blob FROM parts p JOIN uploads u USING (upload_id) WHERE u.bucket = ?",
                                           arguments: [name])

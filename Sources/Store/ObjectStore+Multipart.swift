@@ -52,7 +52,9 @@ extension ObjectStore {
     static func fetchUpload(_ db: Database, bucket: String, key: String, uploadId: String) throws -> MultipartUpload {
         _ = try requireBucket(db, bucket)
         guard let row = try Row.fetchOne(db, sql: "SELECT upload_id, bucket, key, initiated_ms, meta FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?",
-                                         arguments: [uploadId, bucket, key.keyData]) else { throw StoreError.noSuchUpload }
+                                         arguments: [uploadId, bucket, key.keyData]) else {
+            throw StoreError.noSuchUpload(bucket: bucket, key: key, uploadId: uploadId)
+        }
         return try decodeUpload(row)
     }
 
@@ -69,25 +71,29 @@ extension ObjectStore {
         try await db.read { db in try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId) }
     }
 
-    /// Records a part (its blob is already durable). A re-uploaded part number replaces the old one.
-    public func putPart(bucket: String, key: String, uploadId: String, part: UploadedPart) async throws {
-        do {
-            let released: [String] = try await writer.write { db in
-                _ = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
-                let old = try String.fetchAll(db, sql: "SELECT blob FROM parts WHERE upload_id = ? AND part_number = ?",
-                                              arguments: [uploadId, part.partNumber])
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO parts(upload_id, part_number, size, etag, last_modified_ms, checksum, blob)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [uploadId, part.partNumber, part.size, part.etag, part.lastModifiedMillis,
-                                     part.checksum.map(encodeJSON), part.blob])
-                return old
-            }
-            blobs.remove(released)
-        } catch {
-            blobs.remove([part.blob])
-            throw error
+    /// Records a part from a body staged as a blob. A re-uploaded part number replaces the old one.
+    @discardableResult
+    public func putPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: StagedBody, etag: String,
+                        checksum: StoredChecksum?) async throws -> UploadedPart {
+        guard case .segments(let segments) = body.body, segments.count == 1 else {
+            throw StoreError.io("a part must be staged as one blob")
         }
+        let part = UploadedPart(partNumber: partNumber, size: body.digests.length, etag: etag, lastModifiedMillis: clock.nowMillis(),
+                                checksum: checksum, blob: segments[0].blob)
+        let released: [String] = try await writer.write { db in
+            _ = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
+            let old = try String.fetchAll(db, sql: "SELECT blob FROM parts WHERE upload_id = ? AND part_number = ?",
+                                          arguments: [uploadId, part.partNumber])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO parts(upload_id, part_number, size, etag, last_modified_ms, checksum, blob)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [uploadId, part.partNumber, part.size, part.etag, part.lastModifiedMillis,
+                                 part.checksum.map(encodeJSON), part.blob])
+            return old
+        }
+        body.markCommitted()
+        blobs.remove(released)
+        return part
     }
 
     public func listParts(bucket: String, key: String, uploadId: String, afterPart: Int, maxParts: Int) async throws -> (MultipartUpload, [UploadedPart], Bool) {
@@ -140,10 +146,10 @@ extension ObjectStore {
             }
             for part in chosen.dropLast() where part.size < Self.minimumPartSize { throw StoreError.entityTooSmall }
             let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
-            try Self.evaluate(precondition, current: current)
+            try Self.evaluate(precondition, bucket: bucket, key: key, current: current)
             if precondition != .none && current?.sequence != upload.currentSequenceAtCreation {
                 // The condition holds now, but the key was written or deleted while the upload ran.
-                throw StoreError.conditionalRequestConflict
+                throw StoreError.conditionalRequestConflict(key: key)
             }
 
             let md5 = Digest(.md5)
@@ -152,9 +158,8 @@ extension ObjectStore {
             var metadata = upload.metadata
             metadata.checksum = try finish(upload, chosen)
             let segments = chosen.map { BodySegment(blob: $0.blob, size: $0.size, partNumber: $0.partNumber, etag: $0.etag, checksum: $0.checksum) }
-            let object = NewObject(size: chosen.reduce(0) { $0 + $1.size }, etag: etag, metadata: metadata, body: .segments(segments))
-            let (version, replaced) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now,
-                                                             isDeleteMarker: false, object: object)
+            let content = VersionContent(size: chosen.reduce(0) { $0 + $1.size }, etag: etag, metadata: metadata, body: .segments(segments))
+            let (version, replaced) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now, content: content)
             let chosenBlobs = Set(chosen.map(\.blob))
             let unused = stored.map(\.blob).filter { !chosenBlobs.contains($0) }
             // Parts now belong to the version; deleting the upload must not free their blobs.

@@ -1,15 +1,22 @@
 import Foundation
 import GRDB
 
-/// A new version to commit: everything but the identifiers the store assigns.
+/// A new version to commit: a staged body and what is stored with it; the store assigns the identifiers.
 public struct NewObject: Sendable {
-    public var size: Int64
     public var etag: String
     public var metadata: ObjectMetadata
-    public var body: StoredBody
-    public init(size: Int64, etag: String, metadata: ObjectMetadata, body: StoredBody) {
-        self.size = size; self.etag = etag; self.metadata = metadata; self.body = body
+    public var body: StagedBody
+    public init(etag: String, metadata: ObjectMetadata, body: StagedBody) {
+        self.etag = etag; self.metadata = metadata; self.body = body
     }
+}
+
+/// What a version row holds besides its identifiers (a delete marker has none of it).
+struct VersionContent {
+    var size: Int64
+    var etag: String
+    var metadata: ObjectMetadata
+    var body: StoredBody
 }
 
 public struct DeleteOutcome: Sendable, Equatable {
@@ -62,11 +69,11 @@ extension ObjectStore {
         try readNow { db in
             let versioning = try Self.requireVersioning(db, bucket)
             guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
-                throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
+                throw Self.missing(bucket: bucket, key: key, versionId: versionId)
             }
             version.bucketVersioning = versioning
             if version.isDeleteMarker {
-                throw StoreError.isDeleteMarker(versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
+                throw StoreError.isDeleteMarker(key: key, versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
                                                 explicitVersion: versionId != nil)
             }
             return version
@@ -78,50 +85,54 @@ extension ObjectStore {
         guard precondition != .none else { return }
         try readNow { db in
             _ = try Self.requireBucket(db, bucket)
-            try Self.evaluate(precondition, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
+            try Self.evaluate(precondition, bucket: bucket, key: key, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
         }
     }
 
-    static func evaluate(_ precondition: WritePrecondition, current: ObjectVersion?) throws {
+    static func evaluate(_ precondition: WritePrecondition, bucket: String, key: String, current: ObjectVersion?) throws {
         let live = current.flatMap { $0.isDeleteMarker ? nil : $0 }
         switch precondition {
         case .none: return
         case .absent:
-            if live != nil { throw StoreError.preconditionFailed }
+            if live != nil { throw StoreError.preconditionFailed(precondition) }
         case .etagMatches(let etag):
-            guard let live else { throw StoreError.noSuchKey }
-            if live.etag != etag { throw StoreError.preconditionFailed }
+            guard let live else { throw StoreError.noSuchKey(bucket: bucket, key: key) }
+            if live.etag != etag { throw StoreError.preconditionFailed(precondition) }
         case .exists:
-            if live == nil { throw StoreError.noSuchKey }
+            if live == nil { throw StoreError.noSuchKey(bucket: bucket, key: key) }
         }
+    }
+
+    /// A key or version that is not there.
+    static func missing(bucket: String, key: String, versionId: String?) -> StoreError {
+        guard let versionId else { return .noSuchKey(bucket: bucket, key: key) }
+        return .noSuchVersion(bucket: bucket, key: key, versionId: versionId)
     }
 
     // MARK: Writing
 
-    /// Makes `object` the current version of `key`, checking `precondition` in the same transaction.
-    /// Blob files named by `object.body` are owned by the store from here on (removed if the commit fails).
+    /// Makes `object` the current version of `key`, checking `precondition` in the same transaction. Its staged body
+    /// belongs to the version once this returns; if the commit fails, the staged body is left to release its blob.
     @discardableResult
     public func putObject(bucket: String, key: String, _ object: NewObject, precondition: WritePrecondition = .none) async throws -> ObjectVersion {
         let now = clock.nowMillis()
-        do {
-            let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
-                let bucketInfo = try Self.requireBucket(db, bucket)
-                let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
-                try Self.evaluate(precondition, current: current)
-                return try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now,
-                                              isDeleteMarker: false, object: object)
-            }
-            blobs.remove(released)
-            return version
-        } catch {
-            blobs.remove(object.body.blobIds)
-            throw error
+        let content = VersionContent(size: object.body.digests.length, etag: object.etag, metadata: object.metadata, body: object.body.body)
+        let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
+            let bucketInfo = try Self.requireBucket(db, bucket)
+            let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
+            try Self.evaluate(precondition, bucket: bucket, key: key, current: current)
+            return try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now, content: content)
         }
+        object.body.markCommitted()
+        blobs.remove(released)
+        return version
     }
 
-    /// Inserts a version (or delete marker) as the latest; returns it and the blob ids freed by a replaced null version.
-    func insertVersion(_ db: Database, bucket: Bucket, key: String, current: ObjectVersion?, now: Int64, isDeleteMarker: Bool,
-                       object: NewObject?) throws -> (ObjectVersion, [String]) {
+    /// Inserts a version (or, without content, a delete marker) as the latest; returns it and the blob ids freed by a
+    /// replaced null version.
+    func insertVersion(_ db: Database, bucket: Bucket, key: String, current: ObjectVersion?, now: Int64,
+                       content object: VersionContent?) throws -> (ObjectVersion, [String]) {
+        let isDeleteMarker = object == nil
         var released: [String] = []
         let sequence = nextSequence()
         let versionId = bucket.versioning == .enabled ? newVersionId(sequence: sequence) : nullVersionId
@@ -164,7 +175,7 @@ extension ObjectStore {
         let (outcome, released) = try await writer.write { db -> (DeleteOutcome, [String]) in
             let bucketInfo = try Self.requireBucket(db, bucket)
             if precondition != .none {
-                try Self.evaluate(precondition, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
+                try Self.evaluate(precondition, bucket: bucket, key: key, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
             }
             if let versionId {
                 guard let target = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
@@ -182,8 +193,7 @@ extension ObjectStore {
                                            arguments: [current.sequence])!
                 return (DeleteOutcome(versionId: nil, deleteMarker: false), try Self.removeVersionRow(db, row, bucket: bucket, key: key))
             case .enabled, .suspended:
-                let (marker, released) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now,
-                                                                isDeleteMarker: true, object: nil)
+                let (marker, released) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now, content: nil)
                 return (DeleteOutcome(versionId: marker.versionId, deleteMarker: true), released)
             }
         }
@@ -210,10 +220,10 @@ extension ObjectStore {
         try await writer.write { db in
             _ = try Self.requireBucket(db, bucket)
             guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: false) else {
-                throw versionId == nil ? StoreError.noSuchKey : StoreError.noSuchVersion
+                throw Self.missing(bucket: bucket, key: key, versionId: versionId)
             }
             if version.isDeleteMarker {
-                throw StoreError.isDeleteMarker(versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
+                throw StoreError.isDeleteMarker(key: key, versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
                                                 explicitVersion: versionId != nil)
             }
             version.metadata.tags = tags

@@ -16,10 +16,12 @@ public struct WallClock: StoreClock {
 /// The durable object store: a SQLite index (WAL, synchronous=FULL) plus immutable blob files.
 /// Every object row is a version; unversioned buckets hold the `null` version.
 public final class ObjectStore: @unchecked Sendable {
+    // Unchecked: its members are constants of thread-safe types (GRDB's pool, the group committer, the blob store);
+    // `lastSequence` is only touched under `sequenceLock`.
     /// Bodies up to this size are kept inside the index row: one fsync (the WAL commit) makes them durable.
-    public static let inlineLimit = 64 * 1024
+    static let inlineLimit = 64 * 1024
 
-    public let blobs: BlobStore
+    let blobs: BlobStore
     public let clock: any StoreClock
     let db: DatabasePool
     /// Every write goes through group commit (one fsync per batch of concurrent writers).

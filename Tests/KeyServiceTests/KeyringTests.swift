@@ -141,6 +141,7 @@ import Testing
 
 /// A clock the keyring tests set by hand.
 final class TestClock: @unchecked Sendable {
+    // Unchecked: its time is only read or moved under a lock.
     private let lock = NSLock()
     private var value: Int64
     init(millis: Int64) { value = millis }

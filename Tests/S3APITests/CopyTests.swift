@@ -149,6 +149,21 @@ struct CopyTests {
         expectWellFormedError(await copy(s3, to: String(repeating: "k", count: 1025)), code: "KeyTooLongError", status: 400)
     }
 
+    /// The error names what is missing: the source, not the destination the request addresses.
+    @Test func missingSourceIsNamedInTheError() async throws {
+        let s3 = try await server()
+        let missingKey = await copy(s3, to: "dest", source: "cpy/missing%20source")
+        expectWellFormedError(missingKey, code: "NoSuchKey", status: 404, resource: "/cpy/dest")
+        #expect(missingKey.errorField("Key") == "missing source")
+        let missingBucket = await copy(s3, to: "dest", source: "nobucket/src")
+        #expect(missingBucket.errorField("BucketName") == "nobucket")
+        let absentId = String(repeating: "B", count: 32)
+        let missingVersion = await copy(s3, to: "dest", source: "cpy/src?versionId=" + absentId)
+        expectWellFormedError(missingVersion, code: "NoSuchVersion", status: 404)
+        #expect(missingVersion.errorField("Key") == "src")
+        #expect(missingVersion.errorField("VersionId") == absentId)
+    }
+
     @Test func copyOfLargeAndMultipartObjects() async throws {
         let s3 = try S3TestServer()
         await s3.createBucket("cpy")

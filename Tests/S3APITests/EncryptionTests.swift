@@ -3,7 +3,7 @@ import KeyService
 import LockstepCrypto
 import LockstepTestSupport
 import S3API
-import Store
+@testable import Store
 import Testing
 
 /// SSE-S3, SSE-KMS and SSE-C through the S3 API, in process: headers, errors, key states, and what reaches the disk.

@@ -118,6 +118,41 @@ struct MalformedInputTests {
     }
 }
 
+extension MalformedInputTests {
+    /// Counts and markers from the query or headers are validated before any handler uses them: out-of-range values are
+    /// 400 InvalidArgument (a negative `x-amz-max-parts` on a multipart object used to stop the process).
+    @Test func countsAndMarkersOutOfRangeAreInvalidArgument() async throws {
+        let s3 = try S3TestServer()
+        await s3.createBucket("counts")
+        let uploadId = try await s3.createUpload("counts", "mp")
+        let etag = try #require(await s3.uploadPart("counts", "mp", uploadId, 1, [1, 2, 3]).header("ETag"))
+        #expect(await s3.completeUpload("counts", "mp", uploadId, [CompletedPart(number: 1, etag: etag)]).status == 200)
+        for value in ["-1", "x", "99999999999999999999"] {
+            for header in ["x-amz-max-parts", "x-amz-part-number-marker"] {
+                let reply = await s3.send(.get, "/counts/mp", query: "attributes",
+                                          headers: [("x-amz-object-attributes", "ObjectParts"), (header, value)])
+                expectWellFormedError(reply, code: "InvalidArgument", status: 400)
+                #expect(reply.errorField("ArgumentName") == header)
+            }
+            for parameter in ["max-keys", "max-uploads"] {
+                let query = parameter == "max-uploads" ? "uploads&max-uploads=" + value : "max-keys=" + value
+                expectWellFormedError(await s3.send(.get, "/counts", query: query), code: "InvalidArgument", status: 400)
+            }
+            let second = try await s3.createUpload("counts", "mp2")
+            for parameter in ["max-parts", "part-number-marker"] {
+                let reply = await s3.listParts("counts", "mp2", second, extra: parameter + "=" + value)
+                expectWellFormedError(reply, code: "InvalidArgument", status: 400)
+                #expect(reply.errorField("ArgumentName") == parameter)
+            }
+        }
+        // In range, the page is as asked.
+        let attributes = await s3.send(.get, "/counts/mp", query: "attributes",
+                                       headers: [("x-amz-object-attributes", "ObjectParts"), ("x-amz-max-parts", "0")])
+        #expect(attributes.status == 200)
+        #expect(attributes.xml?.at("ObjectParts", "MaxParts")?.text == "0")
+    }
+}
+
 /// The HTTP methods the fuzz targets use (kept apart so the table above reads plainly).
 enum HTTPMethodName {
     case put, post

@@ -1,5 +1,5 @@
 import Foundation
-import Store
+@testable import Store
 import Testing
 
 @Suite("Store buckets")
@@ -13,16 +13,16 @@ struct BucketStoreTests {
         #expect(bucket.createdMillis == f.clock.nowMillis())
         #expect(bucket.versioning == .unversioned)
         #expect(bucket.configuration == BucketConfiguration())
-        #expect(await storeError { try await f.store.createBucket(name: "one", region: "us-east-1") } == .bucketAlreadyOwnedByYou)
+        #expect(await storeError { try await f.store.createBucket(name: "one", region: "us-east-1") } == .bucketAlreadyOwnedByYou(bucket: "one"))
         #expect(try await f.store.bucket(named: "two") == nil)
     }
 
     @Test func deleteRules() async throws {
         let f = try StoreFixture()
-        #expect(await storeError { try await f.store.deleteBucket(name: "none") } == .noSuchBucket)
+        #expect(await storeError { try await f.store.deleteBucket(name: "none") } == .noSuchBucket(bucket: "none"))
         try await f.store.createBucket(name: "b", region: "us-east-1")
         try await f.put("b", "k", [1])
-        #expect(await storeError { try await f.store.deleteBucket(name: "b") } == .bucketNotEmpty)
+        #expect(await storeError { try await f.store.deleteBucket(name: "b") } == .bucketNotEmpty(bucket: "b"))
         _ = try await f.store.deleteObject(bucket: "b", key: "k", versionId: nil)
         try await f.store.deleteBucket(name: "b")
         #expect(try await f.store.bucket(named: "b") == nil)
@@ -34,7 +34,7 @@ struct BucketStoreTests {
         try await f.store.setVersioning(bucket: "b", .enabled)
         let v = try await f.put("b", "k", [1])
         let marker = try await f.store.deleteObject(bucket: "b", key: "k", versionId: nil)
-        #expect(await storeError { try await f.store.deleteBucket(name: "b") } == .bucketNotEmpty)
+        #expect(await storeError { try await f.store.deleteBucket(name: "b") } == .bucketNotEmpty(bucket: "b"))
         _ = try await f.store.deleteObject(bucket: "b", key: "k", versionId: v.versionId)
         _ = try await f.store.deleteObject(bucket: "b", key: "k", versionId: marker.versionId)
         try await f.store.deleteBucket(name: "b")
@@ -45,13 +45,13 @@ struct BucketStoreTests {
         try await f.store.createBucket(name: "b", region: "us-east-1")
         let upload = try await f.store.createUpload(bucket: "b", key: "k", metadata: ObjectMetadata(), checksumAlgorithm: nil, checksumKind: nil)
         let body = try await f.blobBody([1, 2, 3])
-        try await f.store.putPart(bucket: "b", key: "k", uploadId: upload.uploadId,
-                                  part: UploadedPart(partNumber: 1, size: 3, etag: "e", lastModifiedMillis: 0, checksum: nil, blob: body.blobIds[0]))
+        try await f.store.putPart(bucket: "b", key: "k", uploadId: upload.uploadId, partNumber: 1, body: f.staged(body, size: 3), etag: "e",
+                                  checksum: nil)
         #expect(f.blobFiles().count == 1)
         try await f.store.deleteBucket(name: "b")
         #expect(f.blobFiles().isEmpty, "part blobs are freed with the bucket")
         try await f.store.createBucket(name: "b", region: "us-east-1")
-        #expect(await storeError { _ = try await f.store.upload(bucket: "b", key: "k", uploadId: upload.uploadId) } == .noSuchUpload)
+        #expect(await storeError { _ = try await f.store.upload(bucket: "b", key: "k", uploadId: upload.uploadId) } == .noSuchUpload(bucket: "b", key: "k", uploadId: upload.uploadId))
     }
 
     @Test func listBucketsOrderPrefixAndPaging() async throws {
@@ -72,7 +72,7 @@ struct BucketStoreTests {
         let bucket = try #require(try await f.store.bucket(named: "b"))
         #expect(bucket.configuration.tags == [Tag(key: "k", value: "v")])
         #expect(bucket.versioning == .suspended)
-        #expect(await storeError { try await f.store.updateBucketConfiguration(name: "x") { _ in } } == .noSuchBucket)
-        #expect(await storeError { try await f.store.setVersioning(bucket: "x", .enabled) } == .noSuchBucket)
+        #expect(await storeError { try await f.store.updateBucketConfiguration(name: "x") { _ in } } == .noSuchBucket(bucket: "x"))
+        #expect(await storeError { try await f.store.setVersioning(bucket: "x", .enabled) } == .noSuchBucket(bucket: "x"))
     }
 }

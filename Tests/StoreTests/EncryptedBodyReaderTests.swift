@@ -1,6 +1,6 @@
 import Foundation
 import LockstepCrypto
-import Store
+@testable import Store
 import Testing
 
 /// Reading sealed bodies: exact bytes for any range, and only the frames a range touches are decrypted.

@@ -1,6 +1,6 @@
 import Foundation
 import LockstepCrypto
-import Store
+@testable import Store
 import Testing
 
 @Suite("Store multipart")
@@ -16,10 +16,9 @@ struct MultipartStoreTests {
     @discardableResult
     func part(_ f: StoreFixture, _ upload: MultipartUpload, _ number: Int, _ data: [UInt8]) async throws -> UploadedPart {
         let body = try await f.blobBody(data)
-        let part = UploadedPart(partNumber: number, size: Int64(data.count), etag: Digest.md5(data).hexString, lastModifiedMillis: f.clock.nowMillis(),
-                                checksum: StoredChecksum(algorithm: .crc32, value: ChecksumComputer.base64(.crc32, data)), blob: body.blobIds[0])
-        try await f.store.putPart(bucket: "b", key: "k", uploadId: upload.uploadId, part: part)
-        return part
+        return try await f.store.putPart(bucket: "b", key: "k", uploadId: upload.uploadId, partNumber: number,
+                                         body: f.staged(body, size: Int64(data.count)), etag: Digest.md5(data).hexString,
+                                         checksum: StoredChecksum(algorithm: .crc32, value: ChecksumComputer.base64(.crc32, data)))
     }
 
     func complete(_ f: StoreFixture, _ upload: MultipartUpload, _ parts: [(Int, String)], checksums: [String?]? = nil) async throws -> ObjectVersion {
@@ -31,8 +30,8 @@ struct MultipartStoreTests {
         let (f, upload) = try await fixture()
         let fetched = try await f.store.upload(bucket: "b", key: "k", uploadId: upload.uploadId)
         #expect(fetched == upload)
-        #expect(await storeError { _ = try await f.store.upload(bucket: "b", key: "other", uploadId: upload.uploadId) } == .noSuchUpload)
-        #expect(await storeError { _ = try await f.store.createUpload(bucket: "nobucket", key: "k", metadata: ObjectMetadata(), checksumAlgorithm: nil, checksumKind: nil) } == .noSuchBucket)
+        #expect(await storeError { _ = try await f.store.upload(bucket: "b", key: "other", uploadId: upload.uploadId) } == .noSuchUpload(bucket: "b", key: "other", uploadId: upload.uploadId))
+        #expect(await storeError { _ = try await f.store.createUpload(bucket: "nobucket", key: "k", metadata: ObjectMetadata(), checksumAlgorithm: nil, checksumKind: nil) } == .noSuchBucket(bucket: "nobucket"))
     }
 
     @Test func completeStitchesPartsWithoutCopying() async throws {
@@ -50,7 +49,7 @@ struct MultipartStoreTests {
         let stored = try await f.store.object(bucket: "b", key: "k")
         #expect(stored.partsCount == 2)
         #expect(try f.read(stored) == a + b)
-        #expect(await storeError { _ = try await f.store.upload(bucket: "b", key: "k", uploadId: upload.uploadId) } == .noSuchUpload)
+        #expect(await storeError { _ = try await f.store.upload(bucket: "b", key: "k", uploadId: upload.uploadId) } == .noSuchUpload(bucket: "b", key: "k", uploadId: upload.uploadId))
     }
 
     @Test func unusedPartsAreFreedAtCompletion() async throws {
@@ -97,7 +96,7 @@ struct MultipartStoreTests {
         #expect(await storeError {
             _ = try await f.store.completeUpload(bucket: "b", key: "k", uploadId: upload.uploadId,
                                                  parts: [CompletedPartRequest(partNumber: 1, etag: p1.etag)], precondition: .absent) { _, _ in nil }
-        } == .preconditionFailed)
+        } == .preconditionFailed(.absent))
         #expect(try f.read(try await f.store.object(bucket: "b", key: "k")) == [0])
     }
 
@@ -120,8 +119,8 @@ struct MultipartStoreTests {
         try await part(f, upload, 2, [2])
         try await f.store.abortUpload(bucket: "b", key: "k", uploadId: upload.uploadId)
         #expect(f.blobFiles().isEmpty)
-        #expect(await storeError { try await f.store.abortUpload(bucket: "b", key: "k", uploadId: upload.uploadId) } == .noSuchUpload)
-        #expect(await storeError { try await self.part(f, upload, 3, [3]) } == .noSuchUpload)
+        #expect(await storeError { try await f.store.abortUpload(bucket: "b", key: "k", uploadId: upload.uploadId) } == .noSuchUpload(bucket: "b", key: "k", uploadId: upload.uploadId))
+        #expect(await storeError { try await self.part(f, upload, 3, [3]) } == .noSuchUpload(bucket: "b", key: "k", uploadId: upload.uploadId))
         #expect(f.blobFiles().isEmpty, "a part for a vanished upload is not kept")
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import LockstepCrypto
-import Store
+@testable import Store
 import Testing
 
 @Suite("Store objects")
@@ -42,10 +42,10 @@ struct ObjectStoreTests {
 
     @Test func missingThings() async throws {
         let f = try await fixture()
-        #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "nope") } == .noSuchKey)
-        #expect(await storeError { _ = try await f.store.object(bucket: "nobucket", key: "k") } == .noSuchBucket)
-        #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "k", versionId: "null") } == .noSuchVersion)
-        #expect(await storeError { try await f.put("nobucket", "k", [1]) } == .noSuchBucket)
+        #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "nope") } == .noSuchKey(bucket: "b", key: "nope"))
+        #expect(await storeError { _ = try await f.store.object(bucket: "nobucket", key: "k") } == .noSuchBucket(bucket: "nobucket"))
+        #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "k", versionId: "null") } == .noSuchVersion(bucket: "b", key: "k", versionId: "null"))
+        #expect(await storeError { try await f.put("nobucket", "k", [1]) } == .noSuchBucket(bucket: "nobucket"))
     }
 
     @Test func overwriteAndDeleteFreeBlobs() async throws {
@@ -68,23 +68,23 @@ struct ObjectStoreTests {
     @Test func failedCommitRemovesTheNewBlob() async throws {
         let f = try await fixture()
         try await f.put("b", "k", [1])
-        #expect(await storeError { try await f.put("b", "k", bytes(10), precondition: .absent, blob: true) } == .preconditionFailed)
+        #expect(await storeError { try await f.put("b", "k", bytes(10), precondition: .absent, blob: true) } == .preconditionFailed(.absent))
         #expect(f.blobFiles().isEmpty)
-        #expect(await storeError { try await f.put("nobucket", "k", bytes(10), blob: true) } == .noSuchBucket)
+        #expect(await storeError { try await f.put("nobucket", "k", bytes(10), blob: true) } == .noSuchBucket(bucket: "nobucket"))
         #expect(f.blobFiles().isEmpty)
     }
 
     @Test func writePreconditions() async throws {
         let f = try await fixture()
-        #expect(await storeError { try await f.put("b", "k", [1], precondition: .etagMatches(Digest.md5([1]).hexString)) } == .noSuchKey)
+        #expect(await storeError { try await f.put("b", "k", [1], precondition: .etagMatches(Digest.md5([1]).hexString)) } == .noSuchKey(bucket: "b", key: "k"))
         try await f.put("b", "k", [1], precondition: .absent)
-        #expect(await storeError { try await f.put("b", "k", [2], precondition: .absent) } == .preconditionFailed)
-        #expect(await storeError { try await f.put("b", "k", [2], precondition: .etagMatches("0000")) } == .preconditionFailed)
+        #expect(await storeError { try await f.put("b", "k", [2], precondition: .absent) } == .preconditionFailed(.absent))
+        #expect(await storeError { try await f.put("b", "k", [2], precondition: .etagMatches("0000")) } == .preconditionFailed(.etagMatches("0000")))
         try await f.put("b", "k", [2], precondition: .etagMatches(Digest.md5([1]).hexString))
         #expect(try f.read(try await f.store.object(bucket: "b", key: "k")) == [2])
 
         try await f.store.checkPrecondition(bucket: "b", key: "other", .absent)
-        #expect(await storeError { try await f.store.checkPrecondition(bucket: "b", key: "k", .absent) } == .preconditionFailed)
+        #expect(await storeError { try await f.store.checkPrecondition(bucket: "b", key: "k", .absent) } == .preconditionFailed(.absent))
         try await f.store.checkPrecondition(bucket: "b", key: "k", .none)
     }
 
@@ -96,7 +96,7 @@ struct ObjectStoreTests {
                 group.addTask {
                     do {
                         try await store.putObject(bucket: "b", key: "race",
-                                                  NewObject(size: 1, etag: Digest.md5([UInt8(i)]).hexString, metadata: ObjectMetadata(), body: .inline([UInt8(i)])),
+                                                  NewObject(etag: Digest.md5([UInt8(i)]).hexString, metadata: ObjectMetadata(), body: f.staged(.inline([UInt8(i)]), size: 1)),
                                                   precondition: .absent)
                         return true
                     } catch {
@@ -120,7 +120,7 @@ struct ObjectStoreTests {
             for i in 0..<40 {
                 group.addTask {
                     try? await store.putObject(bucket: "b", key: "k\(i % 5)",
-                                               NewObject(size: 1, etag: "e\(i)", metadata: ObjectMetadata(), body: .inline([UInt8(i)]))).versionId
+                                               NewObject(etag: "e\(i)", metadata: ObjectMetadata(), body: f.staged(.inline([UInt8(i)]), size: 1))).versionId
                 }
             }
             var out: [String?] = []
@@ -161,9 +161,9 @@ struct ObjectStoreTests {
         #expect(marker.deleteMarker)
         let markerId = try #require(marker.versionId)
         #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "k") }
-                == .isDeleteMarker(versionId: markerId, lastModifiedMillis: f.clock.nowMillis(), explicitVersion: false))
+                == .isDeleteMarker(key: "k", versionId: markerId, lastModifiedMillis: f.clock.nowMillis(), explicitVersion: false))
         #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "k", versionId: markerId) }
-                == .isDeleteMarker(versionId: markerId, lastModifiedMillis: f.clock.nowMillis(), explicitVersion: true))
+                == .isDeleteMarker(key: "k", versionId: markerId, lastModifiedMillis: f.clock.nowMillis(), explicitVersion: true))
         #expect(try f.read(try await f.store.object(bucket: "b", key: "k", versionId: v1.versionId)) == [1])
 
         // Removing the marker makes v2 current again; removing v2 makes v1 current.
@@ -175,7 +175,7 @@ struct ObjectStoreTests {
         #expect(current.isLatest)
         _ = try await f.store.deleteObject(bucket: "b", key: "k", versionId: v1.versionId)
         #expect(f.blobFiles().isEmpty, "deleting the version frees its blob")
-        #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "k") } == .noSuchKey)
+        #expect(await storeError { _ = try await f.store.object(bucket: "b", key: "k") } == .noSuchKey(bucket: "b", key: "k"))
     }
 
     @Test func deletingAnUnknownVersionIsANoOp() async throws {
@@ -191,7 +191,7 @@ struct ObjectStoreTests {
         try await f.put("b", "k", [1])
         _ = try await f.store.deleteObject(bucket: "b", key: "k", versionId: nil)
         try await f.put("b", "k", [2], precondition: .absent)
-        #expect(await storeError { try await f.put("b", "k", [3], precondition: .etagMatches("x")) } == .preconditionFailed)
+        #expect(await storeError { try await f.put("b", "k", [3], precondition: .etagMatches("x")) } == .preconditionFailed(.etagMatches("x")))
     }
 
     @Test func suspendedVersioningReplacesTheNullVersion() async throws {
@@ -224,8 +224,8 @@ struct ObjectStoreTests {
         #expect(try await f.store.object(bucket: "b", key: "k", versionId: v1.versionId).metadata.tags == [Tag(key: "a", value: "b")])
         #expect(try await f.store.object(bucket: "b", key: "k").metadata.tags.isEmpty)
         #expect(try await f.store.setTags(bucket: "b", key: "k", versionId: nil, tags: [Tag(key: "c", value: "")]).versionId == v2.versionId)
-        #expect(await storeError { _ = try await f.store.setTags(bucket: "b", key: "zz", versionId: nil, tags: []) } == .noSuchKey)
-        #expect(await storeError { _ = try await f.store.setTags(bucket: "b", key: "k", versionId: String(repeating: "B", count: 32), tags: []) } == .noSuchVersion)
+        #expect(await storeError { _ = try await f.store.setTags(bucket: "b", key: "zz", versionId: nil, tags: []) } == .noSuchKey(bucket: "b", key: "zz"))
+        #expect(await storeError { _ = try await f.store.setTags(bucket: "b", key: "k", versionId: String(repeating: "B", count: 32), tags: []) } == .noSuchVersion(bucket: "b", key: "k", versionId: String(repeating: "B", count: 32)))
     }
 
     @Test func everythingSurvivesReopen() async throws {
@@ -252,8 +252,8 @@ struct ObjectStoreTests {
         try await f.put("b", "kept", bytes(10), blob: true)
         let upload = try await f.store.createUpload(bucket: "b", key: "mp", metadata: ObjectMetadata(), checksumAlgorithm: nil, checksumKind: nil)
         let partBody = try await f.blobBody([1])
-        try await f.store.putPart(bucket: "b", key: "mp", uploadId: upload.uploadId,
-                                  part: UploadedPart(partNumber: 1, size: 1, etag: "e", lastModifiedMillis: 0, checksum: nil, blob: partBody.blobIds[0]))
+        try await f.store.putPart(bucket: "b", key: "mp", uploadId: upload.uploadId, partNumber: 1, body: f.staged(partBody, size: 1),
+                                  etag: "e", checksum: nil)
         let orphan = try await f.blobBody([9, 9])   // durable but never committed
         #expect(f.blobFiles().count == 3)
         let future = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
@@ -294,7 +294,7 @@ struct ObjectStoreTests {
             segments.append(BodySegment(blob: body.blobIds[0], size: Int64(part.count), partNumber: i + 1))
         }
         let whole = a + b + c
-        try await f.store.putObject(bucket: "b", key: "k", NewObject(size: Int64(whole.count), etag: "x-3", metadata: ObjectMetadata(), body: .segments(segments)))
+        try await f.store.putObject(bucket: "b", key: "k", NewObject(etag: "x-3", metadata: ObjectMetadata(), body: f.staged(.segments(segments), size: Int64(whole.count))))
         let v = try await f.store.object(bucket: "b", key: "k")
         #expect(v.partsCount == 3)
         #expect(try f.read(v) == whole)

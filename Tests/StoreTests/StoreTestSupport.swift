@@ -1,10 +1,11 @@
 import Foundation
 import LockstepCrypto
-import Store
+@testable import Store
 import Testing
 
 /// A store clock the tests move by hand.
 final class StepClock: StoreClock, @unchecked Sendable {
+    // Unchecked: `millis` is only touched under `lock`.
     private let lock = NSLock()
     private var millis: Int64
     init(_ millis: Int64 = 1_700_000_000_000) { self.millis = millis }
@@ -20,6 +21,7 @@ final class StepClock: StoreClock, @unchecked Sendable {
 
 /// A store in a fresh temp directory, removed when the fixture goes away.
 final class StoreFixture: @unchecked Sendable {
+    // Unchecked: a test reopens the store only between its own requests.
     let directory: String
     let clock: StepClock
     private(set) var store: ObjectStore
@@ -62,13 +64,18 @@ final class StoreFixture: @unchecked Sendable {
              precondition: WritePrecondition = .none, blob: Bool = false) async throws -> ObjectVersion {
         let body: StoredBody = blob ? try await blobBody(bytes) : .inline(bytes)
         return try await store.putObject(bucket: bucket, key: key,
-                                         NewObject(size: Int64(bytes.count), etag: Digest.md5(bytes).hexString, metadata: metadata, body: body),
+                                         NewObject(etag: Digest.md5(bytes).hexString, metadata: metadata, body: staged(body, size: Int64(bytes.count))),
                                          precondition: precondition)
+    }
+
+    /// A body the test made by hand, handed over as if staged.
+    func staged(_ body: StoredBody, size: Int64) -> StagedBody {
+        StagedBody(body: body, digests: BodyDigests(length: size), blobs: store.blobs)
     }
 
     /// Reads a whole stored version through `ObjectBodyReader`.
     func read(_ version: ObjectVersion, range: Range<Int64>? = nil) throws -> [UInt8] {
-        let reader = ObjectBodyReader(blobs: store.blobs, body: version.body ?? .inline([]), range: range ?? 0..<version.size)
+        let reader = store.openBody(of: version, range: range ?? 0..<version.size, key: nil)
         var out: [UInt8] = []
         while let chunk = try reader.next() { out += chunk.readableBytesView }
         return out

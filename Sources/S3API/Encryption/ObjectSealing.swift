@@ -14,8 +14,6 @@ struct NewEncryption {
 /// service key, a KMS key, or the customer's key; the wrap is bound to the object's ARN, as S3 binds it in the KMS
 /// encryption context.
 extension S3Service {
-    static let customerWrapAAD = Array("lockstep sse-c v1".utf8)
-
     /// Decides and prepares the encryption of a write: the request's headers, else the bucket's default (SSE-S3 when none).
     func newEncryption(_ requested: RequestedEncryption, bucket: String, key objectKey: String) async throws -> NewEncryption {
         guard let bucketInfo = try await store.bucket(named: bucket) else { throw S3Error.noSuchBucket(bucket) }
@@ -41,9 +39,8 @@ extension S3Service {
             return NewEncryption(record: ObjectEncryption(mode: mode, keyId: kmsKey.id, bucketKeyEnabled: bucketKey, context: contextText,
                                                           wrappedKey: wrapped, noncePrefix: prefix), key: bodyKey)
         case .sseC(let customer):
-            let nonce = secureRandomBytes(AESGCM.nonceSize)
-            let sealed = try AESGCM.seal(key: customer.key, nonce: nonce, plaintext: bodyKey.dataKey, aad: Self.customerWrapAAD)
-            return NewEncryption(record: ObjectEncryption(mode: .sseC, wrappedKey: Data(nonce + sealed.tag + sealed.ciphertext), noncePrefix: prefix,
+            let wrapped = try Keyring.wrap(dataKey: bodyKey.dataKey, customerKey: customer.key)
+            return NewEncryption(record: ObjectEncryption(mode: .sseC, wrappedKey: Data(wrapped), noncePrefix: prefix,
                                                           customerKeyMD5: customer.md5Base64), key: bodyKey)
         }
     }
@@ -81,10 +78,9 @@ extension S3Service {
         }
         guard customer.matches(record) else { throw S3Error.accessDenied() }
         guard unwrap else { return nil }
-        let wrapped = Array(record.wrappedKey)
-        guard wrapped.count == AESGCM.nonceSize + 16 + FramedCipher.keySize,
-              let dataKey = try? AESGCM.open(key: customer.key, nonce: Array(wrapped[0..<12]), ciphertext: Array(wrapped[28...]),
-                                             tag: Array(wrapped[12..<28]), aad: Self.customerWrapAAD) else { throw S3Error.accessDenied() }
+        guard let dataKey = Keyring.unwrap(customerWrapped: Array(record.wrappedKey), customerKey: customer.key) else {
+            throw S3Error.accessDenied()
+        }
         return BodyKey(dataKey: dataKey, noncePrefix: Array(record.noncePrefix))
     }
 
@@ -126,11 +122,11 @@ extension S3Service {
             let arn = { (id: String) in LockstepAccount.keyARN(region: self.configuration.region, keyId: id) }
             switch error {
             case .notFound:
-                throw S3Error("KMS.NotFoundException", .badRequest, "Invalid keyId '\(reference)'")
+                throw S3Error(.kmsNotFound, "Invalid keyId '\(reference)'")
             case .disabled(let id):
-                throw S3Error("KMS.DisabledException", .badRequest, "\(arn(id)) is disabled.")
+                throw S3Error(.kmsDisabled, "\(arn(id)) is disabled.")
             case .pendingDeletion(let id):
-                throw S3Error("KMS.KMSInvalidStateException", .badRequest, "\(arn(id)) is pending deletion.")
+                throw S3Error(.kmsInvalidState, "\(arn(id)) is pending deletion.")
             case .invalidCiphertext:
                 throw S3Error.internalError("The data key of this object does not open under its KMS key; the index was altered or damaged.")
             case .wrongRootKey, .corrupt, .io:

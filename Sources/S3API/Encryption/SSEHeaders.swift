@@ -20,7 +20,7 @@ struct CustomerKey {
                                           name: prefix + "algorithm")
         }
         guard algorithm == "AES256" else {
-            throw S3Error("InvalidEncryptionAlgorithmError", .badRequest, "The encryption request you specified is not valid. The valid value is AES256.",
+            throw S3Error(.invalidEncryptionAlgorithmError,
                           details: [("ArgumentName", prefix + "algorithm"), ("ArgumentValue", algorithm)])
         }
         guard let keyText else {

@@ -11,21 +11,8 @@ extension S3Service {
         return bucket
     }
 
-    func listBuckets(_ c: S3Context) async throws -> APIResponse {
-        let maxBuckets = try c.query["max-buckets"].map { text -> Int in
-            guard let n = Int(text), (1...10000).contains(n) else {
-                throw S3Error.invalidArgument("Argument max-buckets must be an integer between 1 and 10000", name: "max-buckets", value: text)
-            }
-            return n
-        } ?? 10000
-        let prefix = c.query["prefix"]
-        var startAfter: String?
-        if let token = c.query["continuation-token"] {
-            guard let decoded = ContinuationToken.decode(token) else {
-                throw S3Error.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: token)
-            }
-            startAfter = decoded
-        }
+    func listBuckets(_ c: S3Context, _ q: ListBucketsQuery) async throws -> APIResponse {
+        let (prefix, startAfter, maxBuckets) = (q.prefix, q.startAfter, q.maxBuckets)
         let buckets = try await store.listBuckets(prefix: prefix, startAfter: startAfter, limit: maxBuckets + 1)
         let page = buckets.prefix(maxBuckets)
         var x = XMLWriter()
@@ -48,7 +35,7 @@ extension S3Service {
 
     func createBucket(_ c: S3Context) async throws -> APIResponse {
         guard Validation.isValidBucketName(c.bucket) else {
-            throw S3Error("InvalidBucketName", .badRequest, "The specified bucket is not valid.", details: [("BucketName", c.bucket)])
+            throw S3Error(.invalidBucketName, details: [("BucketName", c.bucket)])
         }
         var region = configuration.region
         let body = try await readXMLBody(c, limit: 64 * 1024)
@@ -58,7 +45,7 @@ extension S3Service {
             if let constraint = root.value("LocationConstraint"), !constraint.isEmpty {
                 // us-east-1 is never written as a constraint; Lockstep serves every other region name it is given.
                 guard constraint != "us-east-1", constraint.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
-                    throw S3Error("InvalidLocationConstraint", .badRequest, "The specified location-constraint is not valid",
+                    throw S3Error(.invalidLocationConstraint,
                                   details: [("LocationConstraint", constraint)])
                 }
                 region = constraint
@@ -103,7 +90,7 @@ extension S3Service {
     func getBucketTagging(_ c: S3Context) async throws -> APIResponse {
         let bucket = try await requireBucket(c)
         guard let tags = bucket.configuration.tags else {
-            throw S3Error("NoSuchTagSet", .notFound, "The TagSet does not exist", details: [("BucketName", c.bucket)])
+            throw S3Error(.noSuchTagSet, details: [("BucketName", c.bucket)])
         }
         return xmlResponse(taggingDocument(tags))
     }
@@ -145,9 +132,7 @@ extension S3Service {
     /// Reads a small XML request body through the payload checks (signature, Content-MD5, checksums).
     func readXMLBody(_ c: S3Context, limit: Int = 1 << 20) async throws -> [UInt8] {
         let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: false, defaultChecksum: nil)
-        let bytes = try await payload.collect(limit: limit)
-        _ = try payload.finish()
-        return bytes
+        return try await payload.collect(limit: limit)
     }
 
     func taggingDocument(_ tags: [Tag]) -> XMLWriter {

@@ -3,60 +3,22 @@ import LockstepCrypto
 import LockstepXML
 import Store
 
-/// `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded.
-struct CopySource {
-    var bucket: String
-    var key: String
-    var versionId: String?
-
-    init(_ header: String) throws {
-        var text = header
-        var versionId: String?
-        if let q = text.range(of: "?versionId=") {
-            versionId = percentDecode(String(text[q.upperBound...]))
-            text = String(text[..<q.lowerBound])
-        }
-        var path = percentDecode(text)
-        if path.hasPrefix("/") { path.removeFirst() }
-        guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
-            throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: header)
-        }
-        bucket = String(path[..<slash])
-        key = String(path[path.index(after: slash)...])
-        try Validation.checkVersionId(versionId)
-        self.versionId = versionId
-    }
-}
-
 extension S3Service {
-    /// Resolves the copy source and checks `x-amz-copy-source-if-*`.
-    func loadCopySource(_ c: S3Context) async throws -> (CopySource, ObjectVersion) {
-        let source = try CopySource(c.header("x-amz-copy-source") ?? "")
+    /// Loads the copy source's version and checks `x-amz-copy-source-if-*` against it.
+    func loadCopySource(_ c: S3Context, _ source: CopySource) async throws -> ObjectVersion {
         let version: ObjectVersion
         do {
             version = try await store.object(bucket: source.bucket, key: source.key, versionId: source.versionId, withBody: true)
-        } catch StoreError.noSuchBucket {
-            throw S3Error.noSuchBucket(source.bucket)
-        } catch StoreError.isDeleteMarker(_, _, let explicit) where explicit {
+        } catch StoreError.isDeleteMarker(_, _, _, let explicit) where explicit {
             throw S3Error.invalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
         }
-        let lastModified = version.lastModifiedMillis / 1000 * 1000
-        if let ifMatch = c.header("x-amz-copy-source-if-match") {
-            if !ConditionalRead.etagList(ifMatch, matches: version.etag) { throw S3Error.preconditionFailed("x-amz-copy-source-If-Match") }
-        } else if let text = c.header("x-amz-copy-source-if-unmodified-since"), let date = HTTPDate.parse(text), lastModified > date {
-            throw S3Error.preconditionFailed("x-amz-copy-source-If-Unmodified-Since")
-        }
-        if let ifNoneMatch = c.header("x-amz-copy-source-if-none-match") {
-            if ConditionalRead.etagList(ifNoneMatch, matches: version.etag) { throw S3Error.preconditionFailed("x-amz-copy-source-If-None-Match") }
-        } else if let text = c.header("x-amz-copy-source-if-modified-since"), let date = HTTPDate.parse(text), lastModified <= date {
-            throw S3Error.preconditionFailed("x-amz-copy-source-If-Modified-Since")
-        }
-        return (source, version)
+        try ReadConditions(c, prefix: "x-amz-copy-source-").requireForCopy(version)
+        return version
     }
 
-    func copyObject(_ c: S3Context) async throws -> APIResponse {
+    func copyObject(_ c: S3Context, source: CopySource) async throws -> APIResponse {
         try Validation.checkKey(c.key)
-        let (source, sourceVersion) = try await loadCopySource(c)
+        let sourceVersion = try await loadCopySource(c, source)
         let metadataDirective = c.header("x-amz-metadata-directive") ?? "COPY"
         let taggingDirective = c.header("x-amz-tagging-directive") ?? "COPY"
         guard ["COPY", "REPLACE"].contains(metadataDirective) else {
@@ -95,12 +57,13 @@ extension S3Service {
             ?? (sourceVersion.metadata.checksum?.kind == .fullObject ? sourceVersion.metadata.checksum?.algorithm : nil) ?? .crc64nvme
         // The copy is sealed under a new data key, to the destination's settings (the request's, else the bucket default).
         let encryption = try await newEncryption(requestedEncryption, bucket: c.bucket, key: c.key)
-        let (body, md5Hex, checksum) = try await copyBody(of: sourceVersion, opening: sourceKey, range: 0..<sourceVersion.size, checksum: algorithm,
-                                                          sealing: encryption.key)
+        let staged = try await store.stageCopy(of: sourceVersion, range: 0..<sourceVersion.size, opening: sourceKey,
+                                               digests: DigestRequest(md5: true, checksum: algorithm), sealing: encryption.key)
+        let checksum = staged.digests.checksum.map { StoredChecksum(algorithm: algorithm, value: Base64.encode($0)) }
         metadata.checksum = checksum
         metadata.encryption = encryption.record
         let version = try await store.putObject(bucket: c.bucket, key: c.key,
-                                                NewObject(size: sourceVersion.size, etag: md5Hex, metadata: metadata, body: body),
+                                                NewObject(etag: staged.digests.md5?.hexString ?? "", metadata: metadata, body: staged),
                                                 precondition: precondition)
         var x = XMLWriter()
         x.group("CopyObjectResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in

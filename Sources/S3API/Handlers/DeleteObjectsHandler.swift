@@ -35,11 +35,11 @@ extension S3Service {
                     }
                 }
             } catch {
-                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0, resource: key, target: ErrorTarget(bucket: c.bucket, key: key, versionId: versionId, condition: "If-Match")) } ?? .internalError()
+                let s3 = (error as? S3Error) ?? (error as? StoreError).map { S3Error(storeError: $0) } ?? .internalError()
                 x.group("Error") { x in
                     x.element("Key", key)
                     x.optional("VersionId", versionId)
-                    x.element("Code", s3.code)
+                    x.element("Code", s3.code.rawValue)
                     x.element("Message", s3.message)
                 }
             }

@@ -2,69 +2,55 @@ import FrontDoors
 import LockstepXML
 import Store
 
+extension ListingQuery {
+    /// Keys and prefixes as the response writes them: URL-encoded when `encoding-type=url` was asked for.
+    var encode: @Sendable (String) -> String {
+        if urlEncoded { return urlEncodeForListing }
+        return { $0 }
+    }
+}
+
 extension S3Service {
-    func parseMaxKeys(_ c: S3Context, _ name: String = "max-keys") throws -> Int {
-        guard let text = c.query[name] else { return 1000 }
-        guard let n = Int(text), n >= 0 else {
-            throw S3Error.invalidArgument("Provided \(name) not an integer or within integer range", name: name, value: text)
-        }
-        return min(n, 1000)
+    func listObjects(_ c: S3Context, _ q: ListObjectsQuery) async throws -> APIResponse {
+        try await listObjects(c, q.listing, after: q.position, version: .v1(marker: q.marker))
     }
 
-    func encoder(_ c: S3Context) throws -> (String) -> String {
-        guard let type = c.query["encoding-type"] else { return { $0 } }
-        guard type == "url" else { throw S3Error.invalidArgument("Invalid Encoding Method specified in Request", name: "encoding-type", value: type) }
-        return urlEncodeForListing
+    func listObjectsV2(_ c: S3Context, _ q: ListObjectsV2Query) async throws -> APIResponse {
+        try await listObjects(c, q.listing, after: q.position, version: .v2(q))
     }
 
-    func listObjects(_ c: S3Context, v2: Bool) async throws -> APIResponse {
-        let maxKeys = try parseMaxKeys(c)
-        let encode = try encoder(c)
-        let prefix = c.query["prefix"] ?? ""
-        let delimiter = c.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
-        var position: ListPosition?
-        if v2 {
-            if let token = c.query["continuation-token"] {
-                guard let decoded = ListToken.decode(token) else {
-                    throw S3Error.invalidArgument("The continuation token provided is incorrect", name: "continuation-token", value: token)
-                }
-                position = decoded
-            } else if let startAfter = c.query["start-after"], !startAfter.isEmpty {
-                position = .afterKey(startAfter)
-            }
-        } else if let marker = c.query["marker"], !marker.isEmpty {
-            // A marker that is itself a common prefix resumes after everything under it.
-            if let delimiter, marker.hasPrefix(prefix), marker.hasSuffix(delimiter),
-               marker.dropFirst(prefix.count).range(of: delimiter)?.upperBound == marker.endIndex {
-                position = .afterPrefix(marker)
-            } else {
-                position = .afterKey(marker)
-            }
-        }
-        let listing = try await store.listObjects(bucket: c.bucket, prefix: prefix, delimiter: delimiter, after: position, maxKeys: maxKeys)
-        let fetchOwner = !v2 || c.query["fetch-owner"] == "true"
+    /// What differs between ListObjects and ListObjectsV2: the marker fields echoed and how the next page is named.
+    enum ListObjectsVersion {
+        case v1(marker: String?)
+        case v2(ListObjectsV2Query)
+    }
+
+    private func listObjects(_ c: S3Context, _ q: ListingQuery, after position: ListPosition?, version: ListObjectsVersion) async throws -> APIResponse {
+        let listing = try await store.listObjects(bucket: c.bucket, prefix: q.prefix, delimiter: q.delimiter, after: position, maxKeys: q.maxKeys)
+        let encode = q.encode
+        var fetchOwner = true
+        if case .v2(let v2) = version { fetchOwner = v2.fetchOwner }
         var x = XMLWriter()
         x.group("ListBucketResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("Name", c.bucket)
-            x.element("Prefix", encode(prefix))
-            if v2 {
-                if let token = c.query["continuation-token"] { x.element("ContinuationToken", token) }
-                if let startAfter = c.query["start-after"] { x.element("StartAfter", encode(startAfter)) }
+            x.element("Prefix", encode(q.prefix))
+            switch version {
+            case .v2(let v2):
+                if let token = v2.continuationToken { x.element("ContinuationToken", token) }
+                if let startAfter = v2.startAfter { x.element("StartAfter", encode(startAfter)) }
                 x.element("KeyCount", listing.objects.count + listing.commonPrefixes.count)
-            } else {
-                x.element("Marker", encode(c.query["marker"] ?? ""))
+            case .v1(let marker):
+                x.element("Marker", encode(marker ?? ""))
             }
-            x.element("MaxKeys", maxKeys)
-            if let delimiter { x.element("Delimiter", encode(delimiter)) }
-            if c.query["encoding-type"] != nil { x.element("EncodingType", "url") }
+            x.element("MaxKeys", q.maxKeys)
+            if let delimiter = q.delimiter { x.element("Delimiter", encode(delimiter)) }
+            if q.urlEncoded { x.element("EncodingType", "url") }
             x.element("IsTruncated", listing.isTruncated)
             if listing.isTruncated, let last = listing.last {
-                if v2 {
-                    x.element("NextContinuationToken", ListToken.encode(last))
-                } else if delimiter != nil {
-                    switch last {
-                    case .afterKey(let k), .afterPrefix(let k): x.element("NextMarker", encode(k))
-                    }
+                switch (version, last) {
+                case (.v2, _): x.element("NextContinuationToken", ListToken.encode(last))
+                case (.v1, .afterKey(let k)), (.v1, .afterPrefix(let k)):
+                    if q.delimiter != nil { x.element("NextMarker", encode(k)) }
                 }
             }
             for object in listing.objects {
@@ -88,21 +74,9 @@ extension S3Service {
         return xmlResponse(x)
     }
 
-    func listObjectVersions(_ c: S3Context) async throws -> APIResponse {
-        let maxKeys = try parseMaxKeys(c)
-        let encode = try encoder(c)
-        let prefix = c.query["prefix"] ?? ""
-        let delimiter = c.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
-        let keyMarker = c.query["key-marker"].flatMap { $0.isEmpty ? nil : $0 }
-        var versionIdMarker = c.query["version-id-marker"].flatMap { $0.isEmpty ? nil : $0 }
-        if versionIdMarker != nil {
-            guard keyMarker != nil else {
-                throw S3Error.invalidArgument("A version-id marker cannot be specified without a key marker.", name: "version-id-marker", value: versionIdMarker)
-            }
-            try Validation.checkVersionId(versionIdMarker)
-        } else {
-            versionIdMarker = nil
-        }
+    func listObjectVersions(_ c: S3Context, _ q: ListVersionsQuery) async throws -> APIResponse {
+        let (prefix, delimiter, maxKeys, encode) = (q.listing.prefix, q.listing.delimiter, q.listing.maxKeys, q.listing.encode)
+        let (keyMarker, versionIdMarker) = (q.keyMarker, q.versionIdMarker)
         let listing = try await store.listVersions(bucket: c.bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
                                                    versionIdMarker: versionIdMarker, maxKeys: maxKeys)
         var x = XMLWriter()
@@ -117,7 +91,7 @@ extension S3Service {
             }
             x.element("MaxKeys", maxKeys)
             if let delimiter { x.element("Delimiter", encode(delimiter)) }
-            if c.query["encoding-type"] != nil { x.element("EncodingType", "url") }
+            if q.listing.urlEncoded { x.element("EncodingType", "url") }
             x.element("IsTruncated", listing.isTruncated)
             for version in listing.versions {
                 x.group(version.isDeleteMarker ? "DeleteMarker" : "Version") { x in

@@ -67,65 +67,44 @@ extension S3Service {
         return try openEncryption(record, bucket: c.bucket, key: c.key, customer: customer, unwrap: true)
     }
 
-    func partNumber(_ c: S3Context) throws -> Int {
-        let text = c.query["partNumber"] ?? ""
-        guard let n = Int(text), (1...10000).contains(n) else {
-            throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: text)
-        }
-        return n
-    }
-
-    func uploadPart(_ c: S3Context) async throws -> APIResponse {
-        let number = try partNumber(c)
-        let uploadId = c.query["uploadId"] ?? ""
+    func uploadPart(_ c: S3Context, uploadId: String, partNumber number: Int) async throws -> APIResponse {
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
         let key = try partKey(c, upload: upload)
         let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: true, defaultChecksum: upload.checksumAlgorithm ?? .crc64nvme)
-        let ingested = try await ingest(payload, sealing: key, alwaysBlob: true)
-        if let expected = upload.checksumAlgorithm, let actual = ingested.digests.checksum?.algorithm, expected != actual {
-            store.blobs.remove(ingested.body.blobIds)
+        let (staged, digests) = try await stage(payload, sealing: key, placement: .blob)
+        if let expected = upload.checksumAlgorithm, let actual = digests.checksum?.algorithm, expected != actual {
             throw S3Error.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: \(expected.rawValue.lowercased()), actual checksum Type: \(actual.rawValue.lowercased())")
         }
-        let blob = ingested.body.blobIds[0]
-        let etag = ingested.digests.md5Hex ?? ""
-        try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
-                                part: UploadedPart(partNumber: number, size: ingested.digests.length, etag: etag,
-                                                   lastModifiedMillis: store.clock.nowMillis(), checksum: ingested.digests.checksum, blob: blob))
+        let etag = digests.md5Hex ?? ""
+        try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId, partNumber: number, body: staged, etag: etag,
+                                checksum: digests.checksum)
         var response = APIResponse()
         response.set("ETag", "\"\(etag)\"")
-        if let checksum = ingested.digests.checksum { response.set(checksum.algorithm.headerName, checksum.value) }
+        if let checksum = digests.checksum { response.set(checksum.algorithm.headerName, checksum.value) }
         applyEncryptionHeaders(upload.metadata.encryption, to: &response)
         return response
     }
 
-    func uploadPartCopy(_ c: S3Context) async throws -> APIResponse {
-        let number = try partNumber(c)
-        let uploadId = c.query["uploadId"] ?? ""
+    func uploadPartCopy(_ c: S3Context, uploadId: String, partNumber number: Int, source sourceName: CopySource,
+                        range requested: ByteRangeSpec?) async throws -> APIResponse {
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
         let key = try partKey(c, upload: upload)
-        let (sourceName, source) = try await loadCopySource(c)
+        let source = try await loadCopySource(c, sourceName)
         let sourceKey = try openEncryption(source.metadata.encryption, bucket: sourceName.bucket, key: sourceName.key,
                                            customer: try CustomerKey.parse(c, prefix: CustomerKey.copySourcePrefix), unwrap: true)
         var range: Range<Int64> = 0..<source.size
-        if let rangeText = c.header("x-amz-copy-source-range") {
-            let invalid = S3Error.invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
-                                                  name: "x-amz-copy-source-range", value: rangeText)
-            guard rangeText.hasPrefix("bytes="), let dash = rangeText.firstIndex(of: "-"),
-                  let first = Int64(rangeText[rangeText.index(rangeText.startIndex, offsetBy: 6)..<dash]),
-                  let last = Int64(rangeText[rangeText.index(after: dash)...]), first <= last else { throw invalid }
-            guard last < source.size else {
-                throw S3Error("InvalidRange", .rangeNotSatisfiable416, "The requested range is not satisfiable",
-                              details: [("RangeRequested", rangeText), ("ActualObjectSize", String(source.size))])
-            }
+        if case .from(let first, let last?)? = requested {
+            guard last < source.size else { throw S3Error.invalidRange(c.header("x-amz-copy-source-range") ?? "", size: source.size) }
             range = first..<(last + 1)
         }
-        let (body, md5Hex, checksum) = try await copyBody(of: source, opening: sourceKey, range: range, checksum: upload.checksumAlgorithm ?? .crc64nvme,
-                                                          sealing: key, alwaysBlob: true)
-        let blob = body.blobIds[0]
-        let now = store.clock.nowMillis()
-        try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId,
-                                part: UploadedPart(partNumber: number, size: Int64(range.count), etag: md5Hex, lastModifiedMillis: now,
-                                                   checksum: checksum, blob: blob))
+        let algorithm = upload.checksumAlgorithm ?? .crc64nvme
+        let staged = try await store.stageCopy(of: source, range: range, opening: sourceKey, digests: DigestRequest(md5: true, checksum: algorithm),
+                                               sealing: key, placement: .blob)
+        let md5Hex = staged.digests.md5?.hexString ?? ""
+        let checksum = staged.digests.checksum.map { StoredChecksum(algorithm: algorithm, value: Base64.encode($0)) }
+        let part = try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId, partNumber: number, body: staged, etag: md5Hex,
+                                           checksum: checksum)
+        let now = part.lastModifiedMillis
         var x = XMLWriter()
         x.group("CopyPartResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("LastModified", S3Time.iso8601(now))
@@ -138,8 +117,7 @@ extension S3Service {
         return response
     }
 
-    func completeMultipartUpload(_ c: S3Context) async throws -> APIResponse {
-        let uploadId = c.query["uploadId"] ?? ""
+    func completeMultipartUpload(_ c: S3Context, uploadId: String) async throws -> APIResponse {
         let precondition = try ObjectHeaders.writePrecondition(c)
         let root = try parseXML(try await readXMLBody(c))
         guard root.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML() }
@@ -171,15 +149,13 @@ extension S3Service {
         return response
     }
 
-    func abortMultipartUpload(_ c: S3Context) async throws -> APIResponse {
-        try await store.abortUpload(bucket: c.bucket, key: c.key, uploadId: c.query["uploadId"] ?? "")
+    func abortMultipartUpload(_ c: S3Context, uploadId: String) async throws -> APIResponse {
+        try await store.abortUpload(bucket: c.bucket, key: c.key, uploadId: uploadId)
         return APIResponse(status: .noContent)
     }
 
-    func listParts(_ c: S3Context) async throws -> APIResponse {
-        let uploadId = c.query["uploadId"] ?? ""
-        let maxParts = try parseMaxKeys(c, "max-parts")
-        let marker = Int(c.query["part-number-marker"] ?? "0") ?? 0
+    func listParts(_ c: S3Context, uploadId: String, parts page: PartsPage) async throws -> APIResponse {
+        let (maxParts, marker) = (page.maxParts, page.marker)
         let (upload, parts, truncated) = try await store.listParts(bucket: c.bucket, key: c.key, uploadId: uploadId, afterPart: marker, maxParts: maxParts)
         var x = XMLWriter()
         x.group("ListPartsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
@@ -210,13 +186,9 @@ extension S3Service {
         return xmlResponse(x)
     }
 
-    func listMultipartUploads(_ c: S3Context) async throws -> APIResponse {
-        let maxUploads = try parseMaxKeys(c, "max-uploads")
-        let encode = try encoder(c)
-        let prefix = c.query["prefix"] ?? ""
-        let delimiter = c.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
-        let keyMarker = c.query["key-marker"].flatMap { $0.isEmpty ? nil : $0 }
-        let uploadIdMarker = c.query["upload-id-marker"].flatMap { $0.isEmpty ? nil : $0 }
+    func listMultipartUploads(_ c: S3Context, _ q: ListUploadsQuery) async throws -> APIResponse {
+        let (prefix, delimiter, maxUploads, encode) = (q.listing.prefix, q.listing.delimiter, q.listing.maxKeys, q.listing.encode)
+        let (keyMarker, uploadIdMarker) = (q.keyMarker, q.uploadIdMarker)
         let listing = try await store.listUploads(bucket: c.bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
                                                   uploadIdMarker: keyMarker == nil ? nil : uploadIdMarker, maxUploads: maxUploads)
         var x = XMLWriter()
@@ -231,7 +203,7 @@ extension S3Service {
             x.element("Prefix", encode(prefix))
             if let delimiter { x.element("Delimiter", encode(delimiter)) }
             x.element("MaxUploads", maxUploads)
-            if c.query["encoding-type"] != nil { x.element("EncodingType", "url") }
+            if q.listing.urlEncoded { x.element("EncodingType", "url") }
             x.element("IsTruncated", listing.isTruncated)
             for upload in listing.uploads {
                 x.group("Upload") { x in

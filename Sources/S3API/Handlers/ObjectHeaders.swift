@@ -22,12 +22,12 @@ enum ObjectHeaders {
             metadata.userMetadata.append(Tag(key: short, value: field.value))
         }
         if userBytes > Validation.maxUserMetadataBytes {
-            throw S3Error("MetadataTooLarge", .badRequest, "Your metadata headers exceed the maximum allowed metadata size.",
+            throw S3Error(.metadataTooLarge,
                           details: [("Size", String(userBytes)), ("MaxSizeAllowed", String(Validation.maxUserMetadataBytes))])
         }
         if let storageClass = c.header("x-amz-storage-class") {
             guard Validation.storageClasses.contains(storageClass) else {
-                throw S3Error("InvalidStorageClass", .badRequest, "The storage class you specified is not valid", details: [("StorageClassRequested", storageClass)])
+                throw S3Error(.invalidStorageClass, details: [("StorageClassRequested", storageClass)])
             }
             metadata.storageClass = storageClass
         }

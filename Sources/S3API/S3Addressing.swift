@@ -1,0 +1,31 @@
+import FrontDoors
+
+/// Which bucket and key a request addresses: path-style `/bucket/key`, or virtual-hosted `bucket.localhost` /
+/// `bucket.<domain>` with the key as the path. The key is percent-decoded and keeps `//`.
+struct S3Addressing: Sendable {
+    /// Base domains a bucket name may precede, the configured one (`--domain`) first.
+    let baseDomains: [String]
+
+    init(domain: String?) {
+        var bases = ["localhost"]
+        if let domain = domain?.lowercased(), !domain.isEmpty { bases.insert(domain, at: 0) }
+        baseDomains = bases
+    }
+
+    func address(_ request: APIRequest) throws -> (bucket: String, key: String) {
+        guard request.rawPath.hasPrefix("/") else { throw S3Error.invalidRequest("Invalid request target") }
+        var host = (request.header("host") ?? "").lowercased()
+        if host.hasPrefix("[") {
+            host = ""  // IPv6 literal: never a virtual host
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        for base in baseDomains where host.hasSuffix("." + base) {
+            let bucket = String(host.dropLast(base.count + 1))
+            return (bucket, percentDecode(String(request.rawPath.dropFirst())))
+        }
+        let path = request.rawPath.dropFirst()
+        guard let slash = path.firstIndex(of: "/") else { return (percentDecode(String(path)), "") }
+        return (percentDecode(String(path[..<slash])), percentDecode(String(path[path.index(after: slash)...])))
+    }
+}

@@ -1,0 +1,44 @@
+import FrontDoors
+import SigV4
+
+extension S3Service {
+    /// SigV4 for `s3`, through the authenticator every front door shares.
+    func authenticate(_ request: APIRequest) throws(S3Error) -> VerifiedRequest {
+        do {
+            return try authenticator.authenticate(request, service: "s3")
+        } catch {
+            throw S3Error(sigV4: error)
+        }
+    }
+}
+
+extension S3Error {
+    /// The S3 error for an authentication failure, with the diagnostics AWS includes.
+    init(sigV4 error: SigV4Error) {
+        switch error {
+        case .missingAuthentication: self = .accessDenied()
+        case .unsupportedAlgorithm(let name):
+            self = S3Error(.invalidRequest, "The authorization mechanism you have provided (\(name)) is not supported. Please use AWS4-HMAC-SHA256.")
+        case .authorizationHeaderMalformed(let why): self = S3Error(.authorizationHeaderMalformed, "The authorization header is malformed; \(why)")
+        case .authorizationQueryParametersError(let why): self = S3Error(.authorizationQueryParametersError, why)
+        case .wrongService(_, let scoped):
+            self = S3Error(.authorizationHeaderMalformed,
+                           "The authorization header is malformed; incorrect service \"\(scoped)\". This endpoint belongs to \"s3\".")
+        case .invalidAccessKeyId:
+            self = S3Error(.invalidAccessKeyId)
+        case .signatureDoesNotMatch(let stringToSign, let canonicalRequest):
+            self = S3Error(.signatureDoesNotMatch, details: [("StringToSign", stringToSign), ("CanonicalRequest", canonicalRequest)])
+        case .requestTimeTooSkewed(let requestTime, let serverTime):
+            self = S3Error(.requestTimeTooSkewed,
+                           details: [("RequestTime", requestTime), ("ServerTime", serverTime), ("MaxAllowedSkewMilliseconds", "900000")])
+        case .expired(let expiresAt, let serverTime):
+            self = S3Error(.accessDenied, "Request has expired", details: [("Expires", expiresAt), ("ServerTime", serverTime)])
+        case .notYetValid: self = .accessDenied("Request is not yet valid")
+        case .invalidContentSHA256:
+            self = .invalidArgument("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
+                                    name: "x-amz-content-sha256")
+        case .missingContentSHA256: self = .invalidRequest("Missing required header for this request: x-amz-content-sha256")
+        case .missingDate: self = .accessDenied("AWS authentication requires a valid Date or x-amz-date header")
+        }
+    }
+}
