@@ -56,10 +56,12 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.kind != .informational:
             exchanges[0].answered = true
-            if exchanges[0].expectsContinue && !exchanges[0].continued {
-                exchanges[0].closeAfterResponse = true
-                head.headerFields[.connection] = "close"
+            guard exchanges[0].expectsContinue && !exchanges[0].continued else {
+                context.write(data, promise: promise)
+                return
             }
+            exchanges[0].closeAfterResponse = true
+            head.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             let exchange = exchanges.removeFirst()

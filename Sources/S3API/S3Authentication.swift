@@ -21,9 +21,8 @@ extension S3Error {
             self = S3Error(.invalidRequest, "The authorization mechanism you have provided (\(name)) is not supported. Please use AWS4-HMAC-SHA256.")
         case .authorizationHeaderMalformed(let why): self = S3Error(.authorizationHeaderMalformed, "The authorization header is malformed; \(why)")
         case .authorizationQueryParametersError(let why): self = S3Error(.authorizationQueryParametersError, why)
-        case .wrongService(_, let scoped):
-            self = S3Error(.authorizationHeaderMalformed,
-                           "The authorization header is malformed; incorrect service \"\(scoped)\". This endpoint belongs to \"s3\".")
+        case .wrongService(let expected, _):
+            self = S3Error(.authorizationHeaderMalformed, "The authorization header is malformed; Credential should be scoped to correct service: '\(expected)'.")
         case .invalidAccessKeyId:
             self = S3Error(.invalidAccessKeyId)
         case .signatureDoesNotMatch(let stringToSign, let canonicalRequest):

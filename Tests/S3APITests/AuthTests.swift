@@ -50,7 +50,10 @@ struct AuthTests {
         let s3 = try await server()
         let reply = await s3.send(.get, "/auth/k", signingService: "kms")
         expectWellFormedError(reply, code: "AuthorizationHeaderMalformed", status: 400)
-        #expect(reply.errorField("Message")?.contains("incorrect service \"kms\"") == true)
+        #expect(reply.errorField("Message")?.contains("Credential should be scoped to correct service: 's3'") == true)
+        // Presigned URLs too, and any service name.
+        expectWellFormedError(await s3.send(.get, "/auth/k", auth: .presigned(expires: 60, age: 0), signingService: "dynamodb"),
+                              code: "AuthorizationHeaderMalformed", status: 400)
     }
 
     @Test(arguments: [-16.0 * 60, 16.0 * 60, -86400])
