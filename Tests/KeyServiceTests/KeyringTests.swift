@@ -4,6 +4,7 @@ import LockstepCrypto
 import Testing
 
 @Suite struct KeyringTests {
+    /// A new directory under the temp dir; each test removes its own when it ends.
     func freshDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "lockstep-keyring-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -12,6 +13,7 @@ import Testing
 
     @Test func generatedRootKeyIsPrivateAndReused() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try RootKey.load(environment: nil, file: nil, dataDirectory: dir)
         #expect(first.source == .generated(dir + "/root.key"))
         let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/root.key")
@@ -23,6 +25,7 @@ import Testing
 
     @Test func rootKeyFromEnvironmentMustBe32Base64Bytes() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let key = secureRandomBytes(32)
         #expect(try RootKey.load(environment: Base64.encode(key), file: nil, dataDirectory: dir).bytes == key)
         #expect(throws: RootKey.LoadError.self) { try RootKey.load(environment: Base64.encode(secureRandomBytes(16)), file: nil, dataDirectory: dir) }
@@ -32,6 +35,7 @@ import Testing
 
     @Test func keysPersistAndOnlyOpenUnderTheSameRootKey() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let root = RootKey(bytes: secureRandomBytes(32), source: .environment)
         let keyring = try Keyring(dataDirectory: dir, rootKey: root)
         let key = try keyring.createKey(description: "state", nowMillis: 1000)
@@ -51,6 +55,7 @@ import Testing
 
     @Test func rotationKeepsOldMaterialAndWrapsWithTheNewest() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let keyring = try Keyring(dataDirectory: dir, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment))
         let key = try keyring.createKey(nowMillis: 1)
         let dataKey = secureRandomBytes(32)
@@ -66,6 +71,7 @@ import Testing
 
     @Test func contextStateAndTamperingAreEnforced() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let keyring = try Keyring(dataDirectory: dir, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment))
         let key = try keyring.createKey(nowMillis: 1)
         let context = ["aws:s3:arn": "arn:aws:s3:::bucket/key"]
@@ -88,6 +94,7 @@ import Testing
 
     @Test func aliasesRecordTheirDatesAndAreCreatedOnlyOnce() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock(millis: 1_000)
         let root = RootKey(bytes: secureRandomBytes(32), source: .environment)
         let keyring = try Keyring(dataDirectory: dir, rootKey: root, now: { clock.millis })
@@ -113,6 +120,7 @@ import Testing
 
     @Test func deletingAKeyDropsItsAliases() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock(millis: 1_000)
         let keyring = try Keyring(dataDirectory: dir, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
                                   now: { clock.millis })
@@ -129,6 +137,7 @@ import Testing
 
     @Test func wrappedBlobsNameTheirKey() throws {
         let dir = try freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let keyring = try Keyring(dataDirectory: dir, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment))
         let key = try keyring.createKey(nowMillis: 1)
         let blob = try keyring.wrap(dataKey: [1, 2, 3], keyId: key.id)
