@@ -34,6 +34,9 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
             response = json(try await service.run(operation, try JSONMembers(body: body)))
         } catch let error as AWSJSONError {
             response = render(error)
+        } catch let error as BodyReadError {
+            logger.debug("\(service.targetPrefix) request \(requestId): \(error)")
+            response = render(.serialization("The request body ended early or was not well framed."))
         } catch {
             logger.error("\(service.targetPrefix) request failed: \(error)")
             response = render(service.internalError("\(error)"))

@@ -24,6 +24,15 @@ public final class BodyStream: @unchecked Sendable {
     }
 }
 
+/// Reading a request's body failed below HTTP's semantics: the client hung up mid-body, or the framing was broken
+/// (thrown by the server's `BodyStream`). The client's fault, never the server's: each front door answers it as a
+/// client error and logs it at debug level.
+public struct BodyReadError: Error, CustomStringConvertible {
+    public let underlying: any Error
+    public init(_ underlying: any Error) { self.underlying = underlying }
+    public var description: String { "the request body could not be read: \(underlying)" }
+}
+
 /// One HTTP request as every front door sees it: raw path and query exactly as received, headers (with `Host`), and a
 /// streaming body. The server builds it from the connection; tests build it by hand.
 public struct APIRequest: Sendable {

@@ -11,14 +11,18 @@ public struct LockstepResponder: HTTPResponder {
     public typealias Context = LockstepRequestContext
     let admin: AdminEndpoints<Context>
     let protocols: ProtocolRouter
+    let trimmer: MemoryTrimmer?
 
-    public init(protocols: ProtocolRouter) {
+    init(protocols: ProtocolRouter, trimmer: MemoryTrimmer? = nil) {
         admin = AdminEndpoints()
         self.protocols = protocols
+        self.trimmer = trimmer
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        try await admin.handle(request, context: context) { request, context in
+        trimmer?.started()
+        defer { trimmer?.finished() }
+        return try await admin.handle(request, context: context) { request, context in
             await serve(request, context: context)
         }
     }
@@ -43,7 +47,11 @@ public struct LockstepResponder: HTTPResponder {
                 continueOwed = false
                 channel.triggerUserOutboundEvent(ExpectContinueHandler.SendContinue(), promise: nil)
             }
-            return try await iterator.next()
+            do {
+                return try await iterator.next()
+            } catch {
+                throw BodyReadError(error)
+            }
         }
         return APIRequest(method: request.method, target: request.head.path ?? "/", headers: headers, body: body)
     }

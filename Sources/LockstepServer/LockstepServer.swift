@@ -2,6 +2,7 @@ import AWSJSON
 import Foundation
 import FrontDoors
 import Hummingbird
+import HummingbirdCore
 import KeyService
 import KMSAPI
 import Logging
@@ -9,31 +10,6 @@ import NIOCore
 import S3API
 import ServiceLifecycle
 import Store
-
-public struct ServerConfiguration: Sendable {
-    public var address: String
-    public var port: Int
-    public var dataDirectory: String
-    public var accessKey: String
-    public var secretKey: String
-    public var region: String
-    public var domain: String?
-    public var ephemeral: Bool
-    public var allowAnyCredentials: Bool
-    /// The keyring's root key: base64 (`LOCKSTEP_ROOT_KEY`) or a file holding it (`--root-key-file`); neither → generated.
-    public var rootKeyBase64: String?
-    public var rootKeyFile: String?
-
-    public static let defaultAccessKey = "lockstep"
-    public static let defaultSecretKey = "lockstep-secret-key"
-
-    public init(address: String = "127.0.0.1", port: Int = 9000, dataDirectory: String = ".lockstep", accessKey: String = defaultAccessKey,
-                secretKey: String = defaultSecretKey, region: String = "us-east-1", domain: String? = nil, ephemeral: Bool = false,
-                allowAnyCredentials: Bool = false) {
-        self.address = address; self.port = port; self.dataDirectory = dataDirectory; self.accessKey = accessKey; self.secretKey = secretKey
-        self.region = region; self.domain = domain; self.ephemeral = ephemeral; self.allowAnyCredentials = allowAnyCredentials
-    }
-}
 
 public enum ServerStartError: Error, CustomStringConvertible {
     case unusableDataDirectory(String, String)
@@ -56,6 +32,7 @@ public struct LockstepServer {
         var logger = Logger(label: "lockstep")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let startedMillis = WallClock().nowMillis()
+        let openFileLimit = OpenFiles.raiseLimit()
         let dataDirectory = configuration.ephemeral ? Self.makeEphemeralDirectory() : configuration.dataDirectory
         let store: ObjectStore
         let directoryLock: DataDirectoryLock
@@ -76,7 +53,9 @@ public struct LockstepServer {
         let configuration = self.configuration
         let sweep = SweepTask()
         let protocols = Self.frontDoors(configuration, store: store, keyring: keyring, logger: logger)
-        let app = Self.application(protocols: protocols, address: configuration.address, port: configuration.port, logger: logger) { channel in
+        let maxConnections = configuration.maxConnections ?? OpenFiles.defaultMaxConnections(openFileLimit: openFileLimit)
+        let app = Self.application(protocols: protocols, address: configuration.address, port: configuration.port,
+                                   idleTimeoutSeconds: configuration.idleTimeoutSeconds, maxConnections: maxConnections, logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuration.port
             Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
             // Blobs left by a crash between install and commit; off the start-up path.
@@ -91,13 +70,20 @@ public struct LockstepServer {
         try store.close()
     }
 
-    /// The HTTP server: HTTP/1.1 with `100 Continue` on demand, answering through `LockstepResponder`.
-    public static func application(protocols: ProtocolRouter, address: String, port: Int, logger: Logger,
+    /// The HTTP server: HTTP/1.1 with `100 Continue` on demand, answering through `LockstepResponder`; idle connections
+    /// are closed, past `maxConnections` new ones wait in the backlog while the others are served, and memory freed by
+    /// a burst goes back to the system once it is over.
+    public static func application(protocols: ProtocolRouter, address: String, port: Int, idleTimeoutSeconds: Int = 30,
+                                   maxConnections: Int, logger: Logger,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
-            responder: LockstepResponder(protocols: protocols),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
-            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: nil),
+        let trimmer = MemoryTrimmer()
+        return Application(
+            responder: LockstepResponder(protocols: protocols, trimmer: trimmer),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()],
+                                                idleTimeout: .seconds(Int64(idleTimeoutSeconds)))),
+            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: nil,
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
+            services: [trimmer],
             onServerRunning: onServerRunning,
             logger: logger)
     }

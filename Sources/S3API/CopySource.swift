@@ -1,3 +1,5 @@
+import SigV4
+
 /// `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded.
 public struct CopySource: Sendable, Equatable {
     public var bucket: String
@@ -11,7 +13,9 @@ public struct CopySource: Sendable, Equatable {
             versionId = percentDecode(String(text[q.upperBound...]))
             text = String(text[..<q.lowerBound])
         }
-        var path = percentDecode(text)
+        guard var path = percentDecodedUTF8(text) else {
+            throw S3Error.invalidArgument("Invalid copy source object key", name: "x-amz-copy-source", value: header)
+        }
         if path.hasPrefix("/") { path.removeFirst() }
         guard let slash = path.firstIndex(of: "/"), slash != path.startIndex, path.index(after: slash) != path.endIndex else {
             throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: header)

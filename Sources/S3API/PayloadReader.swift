@@ -135,6 +135,8 @@ final class PayloadReader: BodySource {
 
     /// Reads the whole (small, XML) body into memory, refusing anything larger than `limit`, and verifies it.
     func collect(limit: Int) async throws -> [UInt8] {
+        // Refused on its declared length, before a byte of it is read (or, with `Expect: 100-continue`, sent).
+        if let declaredLength, declaredLength > Int64(limit) { throw S3Error(.maxMessageLengthExceeded) }
         let digests = DigestSet(digestRequest)
         var bytes: [UInt8] = []
         while let chunk = try await next() {

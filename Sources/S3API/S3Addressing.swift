@@ -1,4 +1,5 @@
 import FrontDoors
+import SigV4
 
 /// Which bucket and key a request addresses: path-style `/bucket/key`, or virtual-hosted `bucket.localhost` /
 /// `bucket.<domain>` with the key as the path. The key is percent-decoded and keeps `//`.
@@ -14,6 +15,11 @@ struct S3Addressing: Sendable {
 
     func address(_ request: APIRequest) throws -> (bucket: String, key: String) {
         guard request.rawPath.hasPrefix("/") else { throw S3Error.invalidRequest("Invalid request target") }
+        // A key is never altered: one that does not decode to UTF-8 is refused, as S3 refuses it.
+        func decode(_ part: some StringProtocol) throws -> String {
+            guard let text = percentDecodedUTF8(String(part)) else { throw S3Error(.invalidURI, details: [("URI", request.rawPath)]) }
+            return text
+        }
         var host = (request.header("host") ?? "").lowercased()
         if host.hasPrefix("[") {
             host = ""  // IPv6 literal: never a virtual host
@@ -22,10 +28,10 @@ struct S3Addressing: Sendable {
         }
         for base in baseDomains where host.hasSuffix("." + base) {
             let bucket = String(host.dropLast(base.count + 1))
-            return (bucket, percentDecode(String(request.rawPath.dropFirst())))
+            return (bucket, try decode(request.rawPath.dropFirst()))
         }
         let path = request.rawPath.dropFirst()
-        guard let slash = path.firstIndex(of: "/") else { return (percentDecode(String(path)), "") }
-        return (percentDecode(String(path[..<slash])), percentDecode(String(path[path.index(after: slash)...])))
+        guard let slash = path.firstIndex(of: "/") else { return (try decode(path), "") }
+        return (try decode(path[..<slash]), try decode(path[path.index(after: slash)...]))
     }
 }

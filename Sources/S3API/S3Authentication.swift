@@ -4,10 +4,28 @@ import SigV4
 extension S3Service {
     /// SigV4 for `s3`, through the authenticator every front door shares.
     func authenticate(_ request: APIRequest) throws(S3Error) -> VerifiedRequest {
+        let verified: VerifiedRequest
         do {
-            return try authenticator.authenticate(request, service: "s3")
+            verified = try authenticator.authenticate(request, service: "s3")
         } catch {
             throw S3Error(sigV4: error)
+        }
+        try Self.requireSigned(request, verified)
+        return verified
+    }
+
+    /// S3 honours an `x-amz-*` header only if the signature covers it: one outside it could have been added or swapped on
+    /// the way (a copy source, metadata, encryption settings), so the request is refused, as S3 refuses it.
+    static func requireSigned(_ request: APIRequest, _ verified: VerifiedRequest) throws(S3Error) {
+        guard verified.signatureChecked else { return }
+        var unsigned: [String] = []
+        for field in request.headers {
+            let name = field.name.canonicalName
+            if name.hasPrefix("x-amz-"), !verified.signedHeaders.contains(name), !unsigned.contains(name) { unsigned.append(name) }
+        }
+        guard unsigned.isEmpty else {
+            throw S3Error(.accessDenied, "There were headers present in the request which were not signed",
+                          details: [("HeadersNotSigned", unsigned.joined(separator: ", "))])
         }
     }
 }

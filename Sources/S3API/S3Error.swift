@@ -31,6 +31,7 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
     case invalidRequest = "InvalidRequest"
     case invalidStorageClass = "InvalidStorageClass"
     case invalidTag = "InvalidTag"
+    case invalidURI = "InvalidURI"
     case keyTooLongError = "KeyTooLongError"
     case kmsDisabled = "KMS.DisabledException"
     case kmsInvalidState = "KMS.KMSInvalidStateException"
@@ -84,6 +85,7 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
         case .invalidRequest: return (.badRequest, "Invalid Request")
         case .invalidStorageClass: return (.badRequest, "The storage class you specified is not valid")
         case .invalidTag: return (.badRequest, "The tag provided was not a valid tag.")
+        case .invalidURI: return (.badRequest, "Couldn't parse the specified URI.")
         case .keyTooLongError: return (.badRequest, "Your key is too long")
         case .kmsDisabled, .kmsInvalidState, .kmsNotFound: return (.badRequest, "The KMS key cannot be used.")
         case .malformedXML:

@@ -14,6 +14,11 @@ let unsupportedObjectSubresources: Set<String> = ["acl", "retention", "legal-hol
 /// makes no sense gets the exact error AWS gives for it.
 enum S3Router {
     static func route(method: HTTPRequest.Method, bucket: String?, key: String?, query: QueryParameters, headers: HTTPFields) throws -> S3Operation {
+        // HTTP chunked framing is the only transfer coding S3 takes (aws-chunked is a content coding).
+        if let codings = headers[.transferEncoding],
+           codings.split(separator: ",").contains(where: { $0.strippingSpaces().lowercased() != "chunked" }) {
+            throw S3Error(.notImplemented, details: [("Header", "Transfer-Encoding")])
+        }
         guard let bucket, !bucket.isEmpty else {
             if method == .get { return .listBuckets(try listBucketsQuery(query)) }
             throw S3Error.methodNotAllowed()

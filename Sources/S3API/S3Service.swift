@@ -70,6 +70,10 @@ public final class S3Service: FrontDoor {
             response = render(error, resource: resource, requestId: requestId, method: request.method)
         } catch let error as StoreError {
             response = render(S3Error(storeError: error), resource: resource, requestId: requestId, method: request.method)
+        } catch let error as BodyReadError {
+            logger.debug("request \(requestId): \(error)")
+            response = render(S3Error(.incompleteBody, "The request body ended before its declared length, or was not well framed."),
+                              resource: resource, requestId: requestId, method: request.method)
         } catch {
             logger.error("request failed: \(error)")
             response = render(.internalError(), resource: resource, requestId: requestId, method: request.method)

@@ -42,6 +42,13 @@ public func percentDecoded(_ s: String) -> String {
     return String(decoding: percentDecode(Substring(s).utf8), as: UTF8.self)
 }
 
+/// Percent-decodes a URL component that must be UTF-8 once decoded (an object key, a bucket name): nil when the bytes
+/// are not (a stray `%FF`, an overlong or surrogate encoding), so that no two different keys can decode alike.
+public func percentDecodedUTF8(_ s: String) -> String? {
+    guard s.utf8.contains(0x25) else { return s }
+    return String(validating: percentDecode(Substring(s).utf8), as: UTF8.self)
+}
+
 /// Percent-decodes to bytes. '+' stays '+' (SigV4 never treats it as a space); a '%' not followed by two
 /// hex digits is kept literally, so any input decodes.
 func percentDecode(_ s: Substring.UTF8View) -> [UInt8] {

@@ -8,12 +8,17 @@ import Glibc
 /// outside the data dir). Bodies are written to `tmp/`, fsynced, renamed into place and the directory fsynced before
 /// the metadata transaction that makes them visible.
 public final class BlobStore: @unchecked Sendable {
-    // Unchecked: its paths are constants; the set of directories already made is only touched under `knownDirs`.
+    // Unchecked: its paths are constants; the directories already made are only touched under `knownDirs`, the pins
+    // under `pinLock`.
     public let root: String
     let blobsDir: String
     let tmpDir: String
     private let knownDirs = NSLock()
     private var createdDirs = Set<String>()
+    /// Blobs being read, and those removed while they were (see `BlobPin`).
+    private let pinLock = NSLock()
+    private var pinCounts: [String: Int] = [:]
+    private var removedWhilePinned = Set<String>()
 
     public init(dataDirectory: String) throws {
         root = dataDirectory
@@ -84,9 +89,44 @@ public final class BlobStore: @unchecked Sendable {
         guard fsync(fd) == 0 else { throw StoreError.io("fsync \(dir): \(String(cString: strerror(errno)))") }
     }
 
-    /// Removes blob files no longer referenced by any committed version or part.
+    /// Removes blob files no longer referenced by any committed version or part. A blob a reader has pinned goes when
+    /// its last pin does.
     public func remove(_ ids: [String]) {
-        for id in ids { unlink(path(for: id)) }
+        guard !ids.isEmpty else { return }
+        let unpinned = pinLock.withLock {
+            ids.filter { id in
+                guard pinCounts[id] != nil else { return true }
+                removedWhilePinned.insert(id)
+                return false
+            }
+        }
+        for id in unpinned { unlink(path(for: id)) }
+    }
+
+    /// Runs `read` — an index read that finds a version — and pins the blobs of the body it returns, as one step with
+    /// respect to `remove`. Blobs are removed only after the commit that stopped referencing them, so a read that
+    /// happens before the removal sees the old row and pins its blobs first, and one that happens after sees the new row.
+    func pinning(_ read: () throws -> ObjectVersion) rethrows -> ObjectVersion {
+        try pinLock.withLock {
+            var version = try read()
+            let ids = version.body?.blobIds ?? []
+            if !ids.isEmpty {
+                for id in ids { pinCounts[id, default: 0] += 1 }
+                version.bodyPin = BlobPin(ids: ids, blobs: self)
+            }
+            return version
+        }
+    }
+
+    fileprivate func unpin(_ ids: [String]) {
+        let released = pinLock.withLock {
+            ids.filter { id in
+                let count = (pinCounts[id] ?? 1) - 1
+                pinCounts[id] = count > 0 ? count : nil
+                return count <= 0 && removedWhilePinned.remove(id) != nil
+            }
+        }
+        for id in released { unlink(path(for: id)) }
     }
 
     public func openReader(id: String) throws -> BlobReader {
@@ -109,6 +149,24 @@ public final class BlobStore: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// A hold on the blob files of one version being read (a GET, a copy's source). While a blob is pinned, removing it — an
+/// overwrite, a delete, an expiry — only marks it, and the file goes when the last pin does: every read returns the
+/// whole version it started with, whatever commits meanwhile.
+public final class BlobPin: Sendable, Equatable {
+    let ids: [String]
+    let blobs: BlobStore
+
+    init(ids: [String], blobs: BlobStore) {
+        self.ids = ids
+        self.blobs = blobs
+    }
+
+    deinit { blobs.unpin(ids) }
+
+    /// A pin never makes two reads of the same version differ.
+    public static func == (lhs: BlobPin, rhs: BlobPin) -> Bool { true }
 }
 
 /// Streams one body into a temp file; `finish()` makes it durable and installs it.

@@ -91,9 +91,10 @@ extension ObjectStore {
         try await stage(openBody(of: version, range: range, key: sourceKey), digests: digests, sealing: key, placement: placement)
     }
 
-    /// A reader of `range` of a version's plaintext (the version must have been read with its body).
+    /// A reader of `range` of a version's plaintext (the version must have been read with its body). It holds the
+    /// version's pin: the blobs it reads stay until it is done, even if the version is overwritten or deleted meanwhile.
     public func openBody(of version: ObjectVersion, range: Range<Int64>, key: BodyKey?) -> ObjectBodyReader {
-        ObjectBodyReader(blobs: blobs, body: version.body ?? .inline([]), range: range, key: key)
+        ObjectBodyReader(blobs: blobs, body: version.body ?? .inline([]), range: range, key: key, pin: version.bodyPin)
     }
 
     /// Where body bytes go on their way into a blob: straight in, or through the frame encryptor (keyed by the blob's id).

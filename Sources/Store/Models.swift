@@ -107,6 +107,8 @@ public struct ObjectVersion: Sendable, Equatable {
     public var metadata: ObjectMetadata
     /// Loaded only when a body is about to be read (listings skip it).
     public var body: StoredBody?
+    /// Holds the body's blob files while this version is being read (see `BlobPin`).
+    public var bodyPin: BlobPin?
     /// The bucket's versioning state when the version was read or written (S3 reports `x-amz-version-id: null` only
     /// in buckets that have had versioning enabled).
     public var bucketVersioning: VersioningState = .unversioned

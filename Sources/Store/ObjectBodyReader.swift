@@ -13,6 +13,8 @@ public final class ObjectBodyReader: BodySource, @unchecked Sendable {
 
     private let blobs: BlobStore
     private let body: StoredBody
+    /// Keeps the body's blob files while this reader may still open them.
+    private let pin: BlobPin?
     private let key: BodyKey?
     private var position: Int64
     private let start: Int64
@@ -31,9 +33,10 @@ public final class ObjectBodyReader: BodySource, @unchecked Sendable {
     public private(set) var framesDecrypted = 0
 
     /// `range` is the half-open plaintext byte range to read; `key` opens an encrypted body (nil: stored in the clear).
-    init(blobs: BlobStore, body: StoredBody, range: Range<Int64>, key: BodyKey? = nil) {
+    init(blobs: BlobStore, body: StoredBody, range: Range<Int64>, key: BodyKey? = nil, pin: BlobPin? = nil) {
         self.blobs = blobs
         self.body = body
+        self.pin = pin
         self.key = key
         self.position = range.lowerBound
         self.start = range.lowerBound

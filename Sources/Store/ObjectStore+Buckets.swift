@@ -41,7 +41,7 @@ extension ObjectStore {
 
     /// Buckets in name order, after `startAfter`, at most `limit` (+1 to tell truncation).
     public func listBuckets(prefix: String?, startAfter: String?, limit: Int) async throws -> [Bucket] {
-        try await db.read { db in
+        try await readSnapshot { db in
             var sql = "SELECT name FROM buckets WHERE 1"
             var arguments: StatementArguments = []
             if let prefix, !prefix.isEmpty {

@@ -121,7 +121,7 @@ func rangeArguments(_ leading: StatementArguments, lower: Data, upper: Data?, li
 extension ObjectStore {
     /// ListObjects/ListObjectsV2 as a range scan over the current-objects index (delete markers hidden).
     public func listObjects(bucket: String, prefix: String, delimiter: String?, after: ListPosition?, maxKeys: Int) async throws -> ObjectListing {
-        try await db.read { db in
+        try await readSnapshot { db in
             _ = try Self.requireBucket(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }
@@ -160,7 +160,7 @@ extension ObjectStore {
     /// ListObjectVersions: keys in byte order, each key's versions newest first; delete markers included.
     public func listVersions(bucket: String, prefix: String, delimiter: String?, keyMarker: String?, versionIdMarker: String?,
                              maxKeys: Int) async throws -> VersionListing {
-        try await db.read { db in
+        try await readSnapshot { db in
             _ = try Self.requireBucket(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }

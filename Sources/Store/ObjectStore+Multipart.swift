@@ -68,7 +68,7 @@ extension ObjectStore {
     }
 
     public func upload(bucket: String, key: String, uploadId: String) async throws -> MultipartUpload {
-        try await db.read { db in try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId) }
+        try await readSnapshot { db in try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId) }
     }
 
     /// Records a part from a body staged as a blob. A re-uploaded part number replaces the old one.
@@ -97,7 +97,7 @@ extension ObjectStore {
     }
 
     public func listParts(bucket: String, key: String, uploadId: String, afterPart: Int, maxParts: Int) async throws -> (MultipartUpload, [UploadedPart], Bool) {
-        try await db.read { db in
+        try await readSnapshot { db in
             let upload = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
             let rows = try Row.fetchAll(db, sql: "SELECT part_number, size, etag, last_modified_ms, checksum, blob FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
                                         arguments: [uploadId, afterPart, maxParts + 1])
@@ -172,7 +172,7 @@ extension ObjectStore {
 
     public func listUploads(bucket: String, prefix: String, delimiter: String?, keyMarker: String?, uploadIdMarker: String?,
                             maxUploads: Int) async throws -> UploadListing {
-        try await db.read { db in
+        try await readSnapshot { db in
             _ = try Self.requireBucket(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }

@@ -65,19 +65,23 @@ extension ObjectStore {
     }
 
     /// The current (or the given) version of a key. Delete markers are reported as `.isDeleteMarker`.
+    /// With its body, the version's blob files are pinned until the version (and every reader of it) goes away.
     public func object(bucket: String, key: String, versionId: String? = nil, withBody: Bool = true) async throws -> ObjectVersion {
-        try readNow { db in
-            let versioning = try Self.requireVersioning(db, bucket)
-            guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
-                throw Self.missing(bucket: bucket, key: key, versionId: versionId)
+        let read = {
+            try self.readNow { db in
+                let versioning = try Self.requireVersioning(db, bucket)
+                guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: withBody) else {
+                    throw Self.missing(bucket: bucket, key: key, versionId: versionId)
+                }
+                version.bucketVersioning = versioning
+                if version.isDeleteMarker {
+                    throw StoreError.isDeleteMarker(key: key, versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
+                                                    explicitVersion: versionId != nil)
+                }
+                return version
             }
-            version.bucketVersioning = versioning
-            if version.isDeleteMarker {
-                throw StoreError.isDeleteMarker(key: key, versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
-                                                explicitVersion: versionId != nil)
-            }
-            return version
         }
+        return try withBody ? blobs.pinning(read) : read()
     }
 
     /// Cheap check used before streaming a conditional write's body (the commit re-checks atomically).

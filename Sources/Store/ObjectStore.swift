@@ -60,7 +60,7 @@ public final class ObjectStore: @unchecked Sendable {
     public func sweepOrphanBlobs(startedMillis: Int64) async throws -> Int {
         let onDisk = blobs.allBlobIds().filter { $0.modified < startedMillis }
         guard !onDisk.isEmpty else { return 0 }
-        let referenced: Set<String> = try await db.read { db in
+        let referenced: Set<String> = try await readSnapshot { db in
             var ids = Set<String>()
             let segmentRows = try Row.fetchCursor(db, sql: "SELECT segments FROM versions WHERE segments IS NOT NULL")
             while let row = try segmentRows.next() {
@@ -81,6 +81,14 @@ public final class ObjectStore: @unchecked Sendable {
     /// observe a half-made change: every write is one transaction, and a version row implies its bucket exists.
     func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try db.unsafeRead(body)
+    }
+
+    /// A consistent read (one read transaction) that may take longer — listings, part lists — run on a dispatch thread
+    /// that takes a reader connection and gives it back before the task resumes. GRDB's own async read gives its reader
+    /// back only once the awaiting task runs again; with Swift concurrency on NIO's event loops, tasks waiting to resume
+    /// with a reader and event loops waiting in `readNow` for one would wait for each other forever.
+    func readSnapshot<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await runBlocking { try self.db.read(body) }
     }
 
     func nextSequence() -> Int64 {

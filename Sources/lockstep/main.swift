@@ -52,11 +52,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Region reported for buckets (env LOCKSTEP_REGION).") var region: String?
     @Option(help: "Base domain for virtual-hosted addressing, BUCKET.<domain> (env LOCKSTEP_DOMAIN).") var domain: String?
     @Option(name: .customLong("root-key-file"), help: "File holding the base64 root key that encrypts the keyring (env LOCKSTEP_ROOT_KEY holds the key itself; default: generated into the data dir).") var rootKeyFile: String?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may wait for request headers or between body pieces before it is closed (env LOCKSTEP_IDLE_TIMEOUT, default 30).") var idleTimeout: Int?
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait their turn (env LOCKSTEP_MAX_CONNECTIONS, default from the open-file limit).") var maxConnections: Int?
     @Flag(help: "Use a temporary data directory, removed on exit.") var ephemeral = false
     @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+        if let idleTimeout, idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
     }
 
     func run() async throws {
@@ -78,6 +82,18 @@ struct Serve: AsyncParsableCommand {
         configuration.rootKeyBase64 = env["LOCKSTEP_ROOT_KEY"]
         configuration.rootKeyFile = rootKeyFile
         configuration.allowAnyCredentials = allowAnyCredentials
+        if let idleTimeout {
+            configuration.idleTimeoutSeconds = idleTimeout
+        } else if let text = env["LOCKSTEP_IDLE_TIMEOUT"] {
+            guard let value = Int(text), value >= 1 else { throw ValidationError("LOCKSTEP_IDLE_TIMEOUT must be a whole number of seconds, at least 1") }
+            configuration.idleTimeoutSeconds = value
+        }
+        if let maxConnections {
+            configuration.maxConnections = maxConnections
+        } else if let text = env["LOCKSTEP_MAX_CONNECTIONS"] {
+            guard let value = Int(text), value >= 1 else { throw ValidationError("LOCKSTEP_MAX_CONNECTIONS must be a whole number, at least 1") }
+            configuration.maxConnections = value
+        }
         do {
             try await LockstepServer(configuration: configuration).run()
         } catch let error as ServerStartError {

@@ -36,6 +36,9 @@ final class RawConnection: @unchecked Sendable {
 
     func isClosedByServer() async throws -> Bool { try await blocking { try self.isClosedByServerNow() } }
 
+    /// Hangs up the sending side (as a client that gives up mid-body does), still reading the answer.
+    func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }

@@ -9,6 +9,7 @@ import LockstepTestSupport
 import Logging
 import NIOCore
 import SigV4
+import ServiceLifecycle
 import Store
 
 /// A whole Lockstep server (every front door, the admin middleware, the HTTP wiring) over a fresh store, for
@@ -34,8 +35,30 @@ final class ServerFixture: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    func application() -> some ApplicationProtocol {
-        LockstepServer.application(protocols: protocols, address: "127.0.0.1", port: 0, logger: Logger(label: "server-tests"))
+    func application(idleTimeoutSeconds: Int = 30, maxConnections: Int = 64) -> some ApplicationProtocol {
+        LockstepServer.application(protocols: protocols, address: "127.0.0.1", port: 0, idleTimeoutSeconds: idleTimeoutSeconds,
+                                   maxConnections: maxConnections, logger: Logger(label: "server-tests"))
+    }
+
+    /// Runs the real server (not HummingbirdTesting's, which drops the connection cap) on a free port for `body`.
+    func withLiveServer<T: Sendable>(idleTimeoutSeconds: Int = 30, maxConnections: Int = 64,
+                                     _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = LockstepServer.application(protocols: protocols, address: "127.0.0.1", port: 0, idleTimeoutSeconds: idleTimeoutSeconds,
+                                             maxConnections: maxConnections, logger: Logger(label: "server-tests")) { channel in
+            portSink.yield(channel.localAddress?.port ?? 0)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "server-tests")))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            defer { Task { await group.triggerGracefulShutdown() } }
+            let result = try await body(port)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
     }
 
     /// Signed headers for a request the test client sends with `Host: <host>` (its authority; not repeated in the fields).
@@ -53,8 +76,9 @@ final class ServerFixture: @unchecked Sendable {
 
     /// The raw bytes of a signed HTTP/1.1 request (head only; the body is the caller's to send).
     func rawHead(_ method: HTTPRequest.Method, _ path: String, query: String = "", headers: [(String, String)] = [],
-                 body: [UInt8] = [], auth: AuthStyle = .signed, host: String) -> [UInt8] {
-        let (signable, _) = signer.sign(method, path, query: query, headers: headers, body: body, auth: auth, date: clock.date, host: host)
+                 body: [UInt8] = [], payload: PayloadStyle = .sha256, auth: AuthStyle = .signed, host: String) -> [UInt8] {
+        let (signable, _) = signer.sign(method, path, query: query, headers: headers, body: body, payload: payload, auth: auth,
+                                        date: clock.date, host: host)
         var text = "\(method.rawValue) \(signable.rawPath)\(signable.rawQuery.isEmpty ? "" : "?" + signable.rawQuery) HTTP/1.1\r\n"
         for (name, value) in signable.headers { text += "\(name): \(value)\r\n" }
         return Array((text + "\r\n").utf8)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LockstepCrypto
 import LockstepTestSupport
 import LockstepXML
 import NIOCore
@@ -126,6 +127,44 @@ struct ServerLayerTests {
             let range = try await fixture.send(client, .get, "/big/k", headers: [("Range", "bytes=1048570-2097160")])
             #expect(range.status == .partialContent)
             #expect(Array(range.body.readableBytesView) == Array(object[1_048_570...2_097_160]))
+        }
+    }
+
+    /// A body that ends early or breaks its framing is the client's error (400, logged at debug), never a 500 that an
+    /// SDK would retry; a transfer coding S3 does not take is NotImplemented.
+    @Test func brokenBodiesAreClientErrors() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            #expect(try await fixture.send(client, .put, "/framing").status == .ok)
+            let port = try #require(client.port)
+            let host = "localhost:\(port)"
+            let contentMD5 = Base64.encode(Digest.md5([UInt8]()))
+            
+            let badChunk = try RawConnection(port: port)
+            try await badChunk.send(fixture.rawHead(.post, "/framing", query: "delete",
+                                                    headers: [("Transfer-Encoding", "chunked"), ("Content-MD5", contentMD5)],
+                                                    payload: .unsigned, host: host))
+            try await badChunk.send(Array("zz\r\nabc\r\n0\r\n\r\n".utf8))
+            let badChunkReply = try await badChunk.readResponse()
+            #expect(badChunkReply.status == 400)
+            #expect(String(decoding: badChunkReply.body, as: UTF8.self).contains("<Code>IncompleteBody</Code>"))
+
+            let hangUp = try RawConnection(port: port)
+            try await hangUp.send(fixture.rawHead(.post, "/framing", query: "delete",
+                                                  headers: [("Content-Length", "100"), ("Content-MD5", contentMD5)],
+                                                  payload: .unsigned, host: host))
+            try await hangUp.send(Array("<Delete>".utf8))
+            hangUp.finishSending()
+            let hangUpReply = try await hangUp.readResponse()
+            #expect(hangUpReply.status == 400)
+            #expect(String(decoding: hangUpReply.body, as: UTF8.self).contains("<Code>IncompleteBody</Code>"))
+
+            let gzip = try RawConnection(port: port)
+            try await gzip.send(fixture.rawHead(.put, "/framing/k", headers: [("Transfer-Encoding", "gzip, chunked")], payload: .unsigned, host: host))
+            try await gzip.send(Array("3\r\nabc\r\n0\r\n\r\n".utf8))
+            let gzipReply = try await gzip.readResponse()
+            #expect(gzipReply.status == 501)
+            #expect(String(decoding: gzipReply.body, as: UTF8.self).contains("<Header>Transfer-Encoding</Header>"))
         }
     }
 

@@ -110,6 +110,43 @@ struct AuthTests {
         expectWellFormedError(reply, code: "AccessDenied", status: 403)
     }
 
+    /// Sends `method path` signed as given, then with `added` headers that the signature does not cover.
+    func sendWithUnsignedHeaders(_ s3: S3TestServer, _ method: HTTPRequest.Method, _ path: String, signed: [(String, String)] = [],
+                                 added: [(String, String)], body: [UInt8] = [], auth: AuthStyle = .signed) async -> Reply {
+        let (request, wire) = s3.signer.sign(method, path, headers: signed, body: body, auth: auth, date: s3.clock.date)
+        var fields = HTTPFields()
+        for (name, value) in request.headers + added.map({ (name: $0.0, value: $0.1) }) {
+            fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
+        }
+        let target = request.rawQuery.isEmpty ? request.rawPath : request.rawPath + "?" + request.rawQuery
+        return await s3.collect(await s3.service.handle(APIRequest(method: method, target: target, headers: fields, body: .bytes(wire))))
+    }
+
+    /// An `x-amz-*` header outside the signature could have been added or swapped on the way: S3 refuses the request
+    /// rather than honour it (a swapped copy source used to copy another object; unsigned metadata used to be stored).
+    @Test func unsignedAmzHeadersAreRefused() async throws {
+        let s3 = try await server()
+        #expect(await s3.put("auth", "secret", Array("secret".utf8)).status == 200)
+        let copy = await sendWithUnsignedHeaders(s3, .put, "/auth/copy", added: [("x-amz-copy-source", "/auth/secret")])
+        expectWellFormedError(copy, code: "AccessDenied", status: 403)
+        #expect(copy.errorField("Message") == "There were headers present in the request which were not signed")
+        #expect(copy.errorField("HeadersNotSigned") == "x-amz-copy-source")
+        for header in [("x-amz-meta-owner", "mallory"), ("x-amz-tagging", "a=b"), ("x-amz-storage-class", "GLACIER"),
+                       ("x-amz-server-side-encryption", "aws:kms")] {
+            let put = await sendWithUnsignedHeaders(s3, .put, "/auth/k2", added: [header], body: [1])
+            expectWellFormedError(put, code: "AccessDenied", status: 403)
+            #expect(put.errorField("HeadersNotSigned") == header.0)
+        }
+        let presigned = await sendWithUnsignedHeaders(s3, .get, "/auth/k", added: [("x-amz-checksum-mode", "ENABLED")],
+                                                      auth: .presigned(expires: 60, age: 0))
+        expectWellFormedError(presigned, code: "AccessDenied", status: 403)
+        #expect(await s3.get("auth", "copy").status == 404, "nothing was copied")
+        // The same headers, signed, are fine; headers outside x-amz-* need no signature.
+        let signed = await sendWithUnsignedHeaders(s3, .put, "/auth/k3", signed: [("x-amz-meta-owner", "alice")],
+                                                   added: [("Cache-Control", "no-cache")], body: [1])
+        #expect(signed.status == 200)
+    }
+
     @Test func presignedWithTamperedSignature() async throws {
         let s3 = try await server()
         let signer = SigV4Signer(accessKey: testAccessKey, secretKey: testSecretKey)

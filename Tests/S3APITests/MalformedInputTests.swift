@@ -153,6 +153,29 @@ extension MalformedInputTests {
     }
 }
 
+extension MalformedInputTests {
+    /// A key is never altered: percent-encodings that do not decode to UTF-8 (a stray byte, an overlong form, a
+    /// surrogate) are refused with InvalidURI, so two different keys can never land on one object.
+    @Test func keysThatAreNotUTF8AreRefusedNotRewritten() async throws {
+        let s3 = try S3TestServer()
+        await s3.createBucket("utf")
+        for raw in ["k%FF", "k%FE", "k%C0%AF", "k%ED%A0%80", "k%F8%88%80%80%80", "%80"] {
+            let put = await s3.send(.put, "/utf/" + raw, body: [1])
+            expectWellFormedError(put, code: "InvalidURI", status: 400)
+            expectWellFormedError(await s3.send(.get, "/utf/" + raw), code: "InvalidURI", status: 400)
+            let copy = await s3.send(.put, "/utf/dest", headers: [("x-amz-copy-source", "/utf/" + raw)])
+            expectWellFormedError(copy, code: "InvalidArgument", status: 400)
+        }
+        expectWellFormedError(await s3.send(.put, "/b%FF"), code: "InvalidURI", status: 400)
+        #expect(await s3.listV2("utf").xml?.all("Contents").isEmpty == true, "nothing was stored")
+        // Real UTF-8, also with NUL and other control characters, is stored exactly.
+        #expect(await s3.send(.put, "/utf/%E2%82%AC%F0%9F%98%80", body: [2]).status == 200)
+        #expect(await s3.send(.put, "/utf/nul%00one%01", body: [3]).status == 200)
+        #expect(await s3.get("utf", "€😀").body == [2])
+        #expect(await s3.get("utf", "nul\u{0}one\u{1}").body == [3])
+    }
+}
+
 /// The HTTP methods the fuzz targets use (kept apart so the table above reads plainly).
 enum HTTPMethodName {
     case put, post

@@ -133,6 +133,8 @@ struct RouterTests {
         ("PUT /bucket/key", [("x-amz-copy-source", "just-a-bucket")], "InvalidArgument"),
         ("PUT /bucket/key?partNumber=1&uploadId=x", [("x-amz-copy-source", "/b/k"), ("x-amz-copy-source-range", "bytes=5-")], "InvalidArgument"),
         ("PUT /bucket/key?partNumber=1&uploadId=x", [("x-amz-copy-source", "/b/k"), ("x-amz-copy-source-range", "bytes=9-3")], "InvalidArgument"),
+        ("PUT /bucket/key", [("Transfer-Encoding", "gzip, chunked")], "NotImplemented"),
+        ("POST /bucket?delete", [("Transfer-Encoding", "deflate")], "NotImplemented"),
     ]
 
     @Test(arguments: malformed.indices)

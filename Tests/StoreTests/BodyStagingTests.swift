@@ -7,11 +7,7 @@ import Testing
 /// The store owns object bodies from the moment they are staged: where they go, how they are measured and sealed, and
 /// that a staged body nobody commits leaves nothing behind.
 @Suite struct BodyStagingTests {
-    func fixture() async throws -> StoreFixture {
-        let f = try StoreFixture()
-        try await f.store.createBucket(name: "b", region: "us-east-1")
-        return f
-    }
+    func fixture() async throws -> StoreFixture { try await StoreFixture.withBucket() }
 
     /// A body delivered in pieces, with a declared length (as a request's payload is).
     final class Pieces: BodySource {

@@ -34,6 +34,14 @@ final class StoreFixture: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
+    /// A fixture with a bucket "b", versioned as asked.
+    static func withBucket(versioning: VersioningState = .unversioned) async throws -> StoreFixture {
+        let f = try StoreFixture()
+        try await f.store.createBucket(name: "b", region: "us-east-1")
+        if versioning != .unversioned { try await f.store.setVersioning(bucket: "b", versioning) }
+        return f
+    }
+
     /// Drops the store and opens the directory again, as after a restart.
     func reopen() throws {
         store = try ObjectStore(dataDirectory: directory, clock: clock)

@@ -79,7 +79,10 @@ public struct RequestSigner: Sendable {
         let signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, service: signingService)
 
         func setLength(_ n: Int) {
-            if signable.header("content-length") == nil { signable.setHeader("Content-Length", String(declaredLength ?? n)) }
+            // A chunked transfer carries no Content-Length.
+            if signable.header("content-length") == nil && signable.header("transfer-encoding") == nil {
+                signable.setHeader("Content-Length", String(declaredLength ?? n))
+            }
         }
         // The encoded length does not depend on the signature values, so it is measured with a dummy context.
         let dummy = AWSChunkedDecoder.Signing.signed(signingKey: [UInt8](repeating: 0, count: 32), amzDate: "20250101T000000Z",

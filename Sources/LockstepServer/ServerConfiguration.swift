@@ -1,0 +1,29 @@
+/// Everything `lockstep serve` is told: flags, environment, defaults.
+public struct ServerConfiguration: Sendable {
+    public var address: String
+    public var port: Int
+    public var dataDirectory: String
+    public var accessKey: String
+    public var secretKey: String
+    public var region: String
+    public var domain: String?
+    public var ephemeral: Bool
+    public var allowAnyCredentials: Bool
+    /// The keyring's root key: base64 (`LOCKSTEP_ROOT_KEY`) or a file holding it (`--root-key-file`); neither → generated.
+    public var rootKeyBase64: String?
+    public var rootKeyFile: String?
+    /// Seconds a connection may wait for a request's headers, or between pieces of its body, before it is closed.
+    public var idleTimeoutSeconds: Int = 30
+    /// Connections served at once; past it, new ones wait in the listen backlog. nil: derived from the open-file limit.
+    public var maxConnections: Int?
+
+    public static let defaultAccessKey = "lockstep"
+    public static let defaultSecretKey = "lockstep-secret-key"
+
+    public init(address: String = "127.0.0.1", port: Int = 9000, dataDirectory: String = ".lockstep", accessKey: String = defaultAccessKey,
+                secretKey: String = defaultSecretKey, region: String = "us-east-1", domain: String? = nil, ephemeral: Bool = false,
+                allowAnyCredentials: Bool = false) {
+        self.address = address; self.port = port; self.dataDirectory = dataDirectory; self.accessKey = accessKey; self.secretKey = secretKey
+        self.region = region; self.domain = domain; self.ephemeral = ephemeral; self.allowAnyCredentials = allowAnyCredentials
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import FrontDoors
+import LockstepCrypto
+import LockstepXML
+@testable import S3API
+@testable import SigV4
+
+/// One parser of untrusted input, driven with arbitrary bytes. A target may throw (that is the parser refusing the
+/// input); it must never crash, hang or run out of memory.
+struct FuzzTarget: Sendable {
+    let name: String
+    let run: @Sendable ([UInt8]) -> Void
+}
+
+enum FuzzTargets {
+    static let all: [FuzzTarget] = [xml, awsChunked, sigV4, httpDates, byteRanges]
+
+    /// The XML reader every S3 request body goes through (tagging, versioning, encryption, DeleteObjects, multipart).
+    static let xml = FuzzTarget(name: "xml") { bytes in
+        guard let root = try? XMLParser.parse(bytes) else { return }
+        // Whatever parsed can be walked and written back.
+        var writer = XMLWriter()
+        func write(_ node: XMLNode, _ x: inout XMLWriter) {
+            x.group(node.name) { x in
+                if node.children.isEmpty { x.text(node.text) }
+                for child in node.children { write(child, &x) }
+            }
+        }
+        write(root, &writer)
+        _ = try? XMLParser.parse(writer.bytes)
+    }
+
+    /// aws-chunked bodies, unsigned with a trailer and signed, fed in pieces whose sizes come from the input too.
+    static let awsChunked = FuzzTarget(name: "aws-chunked") { bytes in
+        guard let first = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        let signing: AWSChunkedDecoder.Signing = first & 1 == 0
+            ? .unsigned
+            : .signed(signingKey: [UInt8](repeating: 7, count: 32), amzDate: "20250101T000000Z", scope: "20250101/us-east-1/s3/aws4_request",
+                      seedSignature: String(repeating: "a", count: 64))
+        let decoder = AWSChunkedDecoder(signing: signing, trailerExpected: first & 2 != 0)
+        let piece = Int(first >> 2) + 1
+        var offset = 0
+        do {
+            while offset < body.count {
+                let end = min(body.count, offset + piece)
+                try body[offset..<end].withUnsafeBytes { chunk in try decoder.feed(chunk) { _ in } }
+                offset = end
+            }
+            try decoder.finish()
+        } catch {}
+    }
+
+    /// The SigV4 front end: Authorization header, presigned query, credential scope, canonical request of any request.
+    static let sigV4 = FuzzTarget(name: "sigv4") { bytes in
+        let text = String(decoding: bytes, as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var headers: [(name: String, value: String)] = []
+        for line in lines.dropFirst(2) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
+        }
+        let target = lines.first ?? "/"
+        let query = lines.count > 1 ? lines[1] : ""
+        let request = SignableRequest(method: "GET", rawPath: target, rawQuery: query, headers: headers)
+        let verifier = SigV4Verifier(credentials: StaticCredentialProvider(["AKIDEXAMPLE": "secret"]))
+        _ = try? verifier.verify(request, service: "s3", now: Date(timeIntervalSince1970: 1_440_938_160))
+        _ = try? verifier.verify(request, service: "kms", now: Date(timeIntervalSince1970: 1_440_938_160), bodySHA256Hex: emptySHA256Hex)
+        _ = try? AuthorizationHeader.parse(text)
+        _ = canonicalURICandidates(rawPath: target)
+        _ = percentDecodedUTF8(target)
+    }
+
+    /// Every date form a request may carry: HTTP dates (conditional requests), X-Amz-Date, RFC 1123 `Date`.
+    static let httpDates = FuzzTarget(name: "http-dates") { bytes in
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let millis = HTTPDate.parse(text) { _ = HTTPDate.format(millis) }
+        if let seconds = AmzDate.parseBasic(text) { _ = AmzDate.formatBasic(seconds) }
+        if let seconds = AmzDate.parseHTTP(text) { _ = AmzDate.formatISO8601(seconds) }
+    }
+
+    /// `Range` and `x-amz-copy-source-range`, against object sizes from empty to huge.
+    static let byteRanges = FuzzTarget(name: "byte-ranges") { bytes in
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let spec = ByteRangeSpec(text) else { return }
+        for size: Int64 in [0, 1, 100, 1 << 20, Int64.max / 2, Int64.max] {
+            if let range = try? spec.forRead(size: size, requested: text) {
+                precondition(range.lowerBound >= 0 && range.upperBound <= size && !range.isEmpty, "\(text) on \(size) gave \(range)")
+            }
+        }
+        _ = try? S3Router.copySourceRange(text)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HummingbirdTesting
+import LockstepTestSupport
+import Testing
+
+/// Nobody can take the server away from everyone else by holding connections: an idle connection, or one that stops
+/// half-way through its headers or body, is closed after the idle timeout, and past the connection cap new clients wait
+/// their turn while the others are served.
+@Suite("Connection limits")
+struct ConnectionLimitTests {
+    @Test func idleAndStalledConnectionsAreClosed() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application(idleTimeoutSeconds: 1).test(.live) { client in
+            #expect(try await fixture.send(client, .put, "/idle").status == .ok)
+            let port = try #require(client.port)
+            let idle = try RawConnection(port: port, timeoutSeconds: 5)
+            let halfHeaders = try RawConnection(port: port, timeoutSeconds: 5)
+            try await halfHeaders.send(Array("GET /_lockstep/health HTTP/1.1\r\nHost: local".utf8))
+            // Declares 100 bytes, sends 50, then nothing.
+            let halfBody = try RawConnection(port: port, timeoutSeconds: 5)
+            let head = fixture.rawHead(.put, "/idle/k", headers: [("Content-Length", "100")], body: [UInt8](repeating: 1, count: 100),
+                                       auth: .signed, host: "localhost:\(port)")
+            try await halfBody.send(head + [UInt8](repeating: 1, count: 50))
+            let started = Date()
+            for connection in [idle, halfHeaders, halfBody] {
+                #expect(try await connection.isClosedByServer(), "closed by the server, not by the client's timeout")
+            }
+            #expect(Date().timeIntervalSince(started) < 4.5)
+            // Nothing was stored from the stalled upload.
+            let check = try RawConnection(port: port)
+            try await check.send(fixture.rawHead(.get, "/idle/k", host: "localhost:\(port)"))
+            #expect(try await check.readResponse().status == 404)
+        }
+    }
+
+    @Test func pastTheCapNewClientsWaitWhileOthersAreServed() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.withLiveServer(idleTimeoutSeconds: 2, maxConnections: 2) { port in
+            let health = Array("GET /_lockstep/health HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+            // Two clients fill the cap.
+            let busy = try RawConnection(port: port, timeoutSeconds: 10)
+            let idle = try RawConnection(port: port, timeoutSeconds: 10)
+            for connection in [busy, idle] {
+                try await connection.send(health)
+                #expect(try await connection.readResponse().status == 200)
+            }
+            // A third is accepted by the kernel but not served until a slot frees up…
+            let waiting = try RawConnection(port: port, timeoutSeconds: 10)
+            try await waiting.send(health)
+            let started = Date()
+            // …while the connected clients go on being served, until the idle one is closed.
+            for _ in 0..<5 {
+                try await busy.send(health)
+                #expect(try await busy.readResponse().status == 200)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(try await waiting.readResponse().status == 200, "served once a slot was free")
+            #expect(Date().timeIntervalSince(started) > 1.5, "not before the idle connection timed out")
+        }
+    }
+}
