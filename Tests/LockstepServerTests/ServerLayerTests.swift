@@ -168,6 +168,33 @@ struct ServerLayerTests {
         }
     }
 
+    /// The request line and headers are bounded (80 KiB in all, 1,000 fields): past either the parser answers 400 and
+    /// closes, and the server goes on serving.
+    @Test func requestHeadsPastTheLimitsAreRefused() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.live) { client in
+            let port = try #require(client.port)
+            func answer(_ head: String) async throws -> (status: Int, connection: RawConnection) {
+                let connection = try RawConnection(port: port)
+                try await connection.send(Array(head.utf8))
+                return (try await connection.readResponse().status, connection)
+            }
+            let fields = { (n: Int) in (0..<n).map { "X-Field-\($0): v\r\n" }.joined() }
+            let big = { (n: Int) in String(repeating: "a", count: n) }
+            // Within the limits the request reaches S3 (which refuses it for want of a signature).
+            #expect(try await answer("GET / HTTP/1.1\r\nHost: x\r\n\(fields(999))\r\n").status == 403)
+            #expect(try await answer("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(big(80_000))\r\n\r\n").status == 403)
+            for head in ["GET / HTTP/1.1\r\nHost: x\r\n\(fields(1_000))\r\n",
+                         "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(big(82_000))\r\n\r\n",
+                         "GET /\(big(82_000)) HTTP/1.1\r\nHost: x\r\n\r\n"] {
+                let refused = try await answer(head)
+                #expect(refused.status == 400)
+                #expect(try await refused.connection.isClosedByServer())
+            }
+            #expect(try await fixture.send(client, .get, "/").status == .ok)
+        }
+    }
+
     /// `100 Continue` goes out only once the request is authenticated and the front door reads the body; a refused
     /// upload gets its final answer at once, and the connection is closed because the client still holds the body.
     @Test func continueOnlyAfterTheRequestIsAccepted() async throws {

@@ -156,6 +156,33 @@ extension MalformedInputTests {
 extension MalformedInputTests {
     /// A key is never altered: percent-encodings that do not decode to UTF-8 (a stray byte, an overlong form, a
     /// surrogate) are refused with InvalidURI, so two different keys can never land on one object.
+    /// Each XML request body has a ceiling (docs/reliability.md); past it the answer is MaxMessageLengthExceeded,
+    /// whether the length is declared up front or only found while the body streams in.
+    @Test func xmlBodiesPastTheirLimitAreMaxMessageLengthExceeded() async throws {
+        let s3 = try S3TestServer()
+        await s3.createBucket("limits")
+        func padded(_ open: String, _ close: String, to size: Int) -> [UInt8] {
+            Array(open.utf8) + [UInt8](repeating: 0x20, count: size - open.utf8.count - close.utf8.count) + Array(close.utf8)
+        }
+        let cases: [(method: HTTPRequest.Method, path: String, query: String, limit: Int, open: String, close: String)] = [
+            (.put, "/limits-new", "", 64 << 10, "<CreateBucketConfiguration>", "</CreateBucketConfiguration>"),
+            (.put, "/limits", "tagging", 1 << 20, "<Tagging><TagSet>", "</TagSet></Tagging>"),
+            (.post, "/limits", "delete", 2 << 20, "<Delete>", "</Delete>"),
+        ]
+        for c in cases {
+            let over = padded(c.open, c.close, to: c.limit + 1)
+            let md5 = [("Content-MD5", Base64.encode(Digest.md5(over)))]
+            for payload in [PayloadStyle.sha256, .streamingSigned(chunkSize: 64 << 10)] {
+                let reply = await s3.send(c.method, c.path, query: c.query, headers: md5, body: over, payload: payload)
+                expectWellFormedError(reply, code: "MaxMessageLengthExceeded", status: 400)
+            }
+            // At the limit the size is fine and the document itself is judged.
+            let at = padded(c.open, c.close, to: c.limit)
+            let reply = await s3.send(c.method, c.path, query: c.query, headers: [("Content-MD5", Base64.encode(Digest.md5(at)))], body: at)
+            #expect(!reply.text.contains("MaxMessageLengthExceeded"), "\(c.path)?\(c.query): \(reply.text)")
+        }
+    }
+
     @Test func keysThatAreNotUTF8AreRefusedNotRewritten() async throws {
         let s3 = try S3TestServer()
         await s3.createBucket("utf")
