@@ -18,7 +18,23 @@ public func lockstepFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
     return 0
 }
 
-#if !FUZZING
+#if FUZZING
+/// libFuzzer's driver, called from our own `main`: SwiftPM gives every executable a renamed entry point, so libFuzzer's
+/// `main` is never linked in.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+@main
+enum Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in lockstepFuzzOneInput(data, size) })
+    }
+}
+#else
 /// Without the fuzzer, replays a corpus: `lockstep-fuzz [corpus-dir]` runs every file under `<corpus-dir>/<target>/`
 /// through its target — a regression check that every input the fuzzer ever kept still passes.
 @main
