@@ -67,7 +67,13 @@ extension ObjectStore {
             if parallel {
                 let md5Lane: [DigestLanes.Work] = digests.computesMD5 ? [digests.updateMD5] : []
                 let lanes = DigestLanes([md5Lane, [digests.updateOthers, sink.append]].filter { !$0.isEmpty })
-                while let chunk = try await source.next() { try await lanes.submit(chunk) }
+                do {
+                    while let chunk = try await source.next() { try await lanes.submit(chunk) }
+                } catch {
+                    // Nothing may still be writing when the blob file is discarded and its descriptor closed.
+                    await lanes.drain()
+                    throw error
+                }
                 try await lanes.finish()
             } else {
                 while let chunk = try await source.next() {

@@ -71,9 +71,14 @@ final class DigestLanes: @unchecked Sendable {
 
     /// Waits until every submitted chunk has been processed on every lane; rethrows the first failure.
     func finish() async throws {
+        await drain()
+        if let failure = lock.withLock({ failure }) { throw failure }
+    }
+
+    /// Waits until every submitted chunk has been processed on every lane (on the way out after a failure).
+    func drain() async {
         for lane in lanes {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in lane.queue.async { continuation.resume() } }
         }
-        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

@@ -14,14 +14,16 @@ shift || true
 TARGETS=("$@")
 [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(xml aws-chunked sigv4 http-dates byte-ranges)
 BUILD=.build-fuzz
+mkdir -p "$BUILD"
 swift build --build-path "$BUILD" --product lockstep-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library >"$BUILD.log" 2>&1 \
-    || { tail -20 "$BUILD.log" >&2; exit 1; }
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library >"$BUILD/build.log" 2>&1 \
+    || { tail -20 "$BUILD/build.log" >&2; exit 1; }
 BIN=$(swift build --build-path "$BUILD" --product lockstep-fuzz --show-bin-path)/lockstep-fuzz
 for target in "${TARGETS[@]}"; do
     mkdir -p "Tests/Fuzz/corpus/$target" "$BUILD/corpus/$target"
     echo "==> $target for ${SECONDS_EACH}s" >&2
+    # To a file, not a pipe: after a crash the sanitizer's symbolizer can outlive the fuzzer and hold a pipe open.
     LOCKSTEP_FUZZ_TARGET=$target "$BIN" "$BUILD/corpus/$target" "Tests/Fuzz/corpus/$target" -max_total_time="$SECONDS_EACH" -max_len=65536 \
-        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/crash-$target-" 2>&1 \
-        | grep -E "^(#[0-9]+\s+DONE|stat::|Done|==[0-9]+==ERROR|SUMMARY)" || true
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/crash-$target-" >"$BUILD/fuzz-$target.log" 2>&1 || true
+    grep -E "^(#[0-9]+\s+DONE|stat::|Done|==[0-9]+==ERROR|SUMMARY)|Fatal error" "$BUILD/fuzz-$target.log" || true
 done

@@ -42,6 +42,43 @@ import Testing
         }
     }
 
+    /// A body that fails after `goodPieces` pieces, as a client that hangs up mid-upload does.
+    final class FailingPieces: BodySource {
+        struct HungUp: Error {}
+        var left: Int
+        let piece: [UInt8]
+        let declaredLength: Int64?
+        init(goodPieces: Int, pieceSize: Int) {
+            left = goodPieces
+            piece = bytes(pieceSize, seed: 9)
+            declaredLength = Int64(goodPieces * pieceSize * 2)
+        }
+        func next() async throws -> ByteBuffer? {
+            guard left > 0 else { throw HungUp() }
+            left -= 1
+            return ByteBuffer(bytes: piece)
+        }
+    }
+
+    /// A large body that fails mid-way must not leave hashing lanes writing after its blob file is closed: a lane that
+    /// read the descriptor just before it closed would write into whatever file the process opens next under that
+    /// number. The window is too narrow to hit reliably here; `swift test --sanitize=thread` reports the race on this
+    /// path when lanes are not drained (how it was found).
+    @Test func aFailedLargeBodyStopsWritingBeforeItsFileCloses() async throws {
+        let f = try await fixture()
+        for round in 0..<3 {
+            await #expect(throws: FailingPieces.HungUp.self) {
+                _ = try await f.store.stage(FailingPieces(goodPieces: 40, pieceSize: 1 << 20), digests: DigestRequest(md5: true, sha256: true), sealing: nil)
+            }
+            let path = f.directory + "/bystander-\(round)"
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            try await Task.sleep(for: .milliseconds(50))
+            close(fd)
+            #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0, "round \(round)")
+        }
+        #expect(f.tmpFiles().isEmpty)
+    }
+
     @Test func partsAlwaysGoToABlob() async throws {
         let f = try await fixture()
         let staged = try await f.store.stage(bytes: [1, 2, 3], placement: .blob)
