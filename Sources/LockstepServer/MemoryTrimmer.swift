@@ -22,10 +22,13 @@ final class MemoryTrimmer: Service {
         passesLeft.store(Self.passesAfterActivity, ordering: .relaxed)
     }
 
+    /// Until shutdown or cancellation: a cancelled sleep throws, which ends the loop (it must never be retried).
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            trimIfIdle()
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: self.interval)
+                self.trimIfIdle()
+            }
         }
     }
 
