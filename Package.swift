@@ -60,7 +60,9 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "AdminAPI", dependencies: [
-            .product(name: "Hummingbird", package: "hummingbird"),
+            "FrontDoors", "S3API", "Store",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         // The server: Hummingbird wiring, protocol routing, lifecycle; and the executable.
         .target(name: "LockstepServer", dependencies: [
@@ -74,7 +76,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepServer", "KeyService",
+            "LockstepServer", "KeyService", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

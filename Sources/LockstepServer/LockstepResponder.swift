@@ -1,20 +1,17 @@
-import AdminAPI
 import FrontDoors
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Lockstep's one Hummingbird responder: Lockstep's own endpoints first (a middleware), then the front door of the
-/// request's protocol. S3 routing happens in the S3 front door, not in a path router, because keys may contain `//`
-/// and dispatch depends on query keys and headers.
+/// Lockstep's one Hummingbird responder: hands each request to the front door of its protocol (Lockstep's admin API
+/// included). S3 routing happens in the S3 front door, not in a path router, because keys may contain `//` and
+/// dispatch depends on query keys and headers.
 public struct LockstepResponder: HTTPResponder {
     public typealias Context = LockstepRequestContext
-    let admin: AdminEndpoints<Context>
     let protocols: ProtocolRouter
     let trimmer: MemoryTrimmer?
 
     init(protocols: ProtocolRouter, trimmer: MemoryTrimmer? = nil) {
-        admin = AdminEndpoints()
         self.protocols = protocols
         self.trimmer = trimmer
     }
@@ -22,9 +19,7 @@ public struct LockstepResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         trimmer?.started()
         defer { trimmer?.finished() }
-        return try await admin.handle(request, context: context) { request, context in
-            await serve(request, context: context)
-        }
+        return await serve(request, context: context)
     }
 
     /// Hands the request to its front door and the answer back to Hummingbird.

@@ -1,3 +1,4 @@
+import AdminAPI
 import AWSJSON
 import Foundation
 import FrontDoors
@@ -35,11 +36,13 @@ public struct LockstepServer {
         let openFileLimit = OpenFiles.raiseLimit()
         let dataDirectory = configuration.ephemeral ? Self.makeEphemeralDirectory() : configuration.dataDirectory
         let store: ObjectStore
+        let clock: OffsetClock
         let directoryLock: DataDirectoryLock
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             directoryLock = try DataDirectoryLock(dataDirectory: dataDirectory)
-            store = try ObjectStore(dataDirectory: dataDirectory, logger: logger)
+            clock = try OffsetClock(dataDirectory: dataDirectory)
+            store = try ObjectStore(dataDirectory: dataDirectory, clock: clock, logger: logger)
         } catch let error as DataDirectoryLock.Failure {
             throw ServerStartError.unusableDataDirectory(dataDirectory, error.description)
         } catch {
@@ -52,10 +55,12 @@ public struct LockstepServer {
         let (rootKey, keyring) = try Self.openKeyring(configuration, dataDirectory: dataDirectory, clock: store.clock)
         let configuration = self.configuration
         let sweep = SweepTask()
-        let protocols = Self.frontDoors(configuration, store: store, keyring: keyring, logger: logger)
+        let lifecycle = LifecycleRunner(store: store, schedule: configuration.lifecycleSchedule)
+        let protocols = Self.frontDoors(configuration, store: store, clock: clock, keyring: keyring, lifecycle: lifecycle, logger: logger)
         let maxConnections = configuration.maxConnections ?? OpenFiles.defaultMaxConnections(openFileLimit: openFileLimit)
         let app = Self.application(protocols: protocols, address: configuration.address, port: configuration.port,
-                                   idleTimeoutSeconds: configuration.idleTimeoutSeconds, maxConnections: maxConnections, logger: logger) { channel in
+                                   idleTimeoutSeconds: configuration.idleTimeoutSeconds, maxConnections: maxConnections,
+                                   services: [LifecycleWorker(runner: lifecycle, logger: logger)], logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuration.port
             Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
             // Blobs left by a crash between install and commit; off the start-up path.
@@ -74,7 +79,7 @@ public struct LockstepServer {
     /// are closed, past `maxConnections` new ones wait in the backlog while the others are served, and memory freed by
     /// a burst goes back to the system once it is over.
     public static func application(protocols: ProtocolRouter, address: String, port: Int, idleTimeoutSeconds: Int = 30,
-                                   maxConnections: Int, logger: Logger,
+                                   maxConnections: Int, services: [any Service] = [], logger: Logger,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let trimmer = MemoryTrimmer()
         return Application(
@@ -83,20 +88,27 @@ public struct LockstepServer {
                                                 idleTimeout: .seconds(Int64(idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: nil,
                                                     availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-            services: [trimmer],
+            services: [trimmer] + services,
             onServerRunning: onServerRunning,
             logger: logger)
     }
 
     /// One front door per protocol, all authenticating through one `Authenticator`.
-    public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, keyring: Keyring, logger: Logger) -> ProtocolRouter {
-        let clock = store.clock
+    /// Signatures are checked against real time (`signingClock`), never the store clock, so moving the store clock
+    /// never breaks signing.
+    public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, clock: any AdvanceableClock, keyring: Keyring,
+                                  lifecycle: LifecycleRunner, signingClock: any StoreClock = WallClock(), logger: Logger) -> ProtocolRouter {
         let authenticator = Authenticator(credentials: [configuration.accessKey: configuration.secretKey],
-                                          allowAnyCredentials: configuration.allowAnyCredentials, nowMillis: { clock.nowMillis() })
-        let s3 = S3Service(store: store, keyring: keyring, configuration: S3ServiceConfiguration(region: configuration.region, domain: configuration.domain),
-                           authenticator: authenticator, logger: logger)
+                                          allowAnyCredentials: configuration.allowAnyCredentials, nowMillis: { signingClock.nowMillis() })
+        let s3Configuration = S3ServiceConfiguration(region: configuration.region, domain: configuration.domain,
+                                                     lifecycleSchedule: lifecycle.schedule)
+        let s3 = S3Service(store: store, keyring: keyring, configuration: s3Configuration, authenticator: authenticator, logger: logger)
         let kms = AWSJSONFrontDoor(service: KMSService(keyring: keyring, region: configuration.region), authenticator: authenticator, logger: logger)
-        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms])
+        let admin = AdminFrontDoor(s3: s3, clock: clock, lifecycle: lifecycle) {
+            // Work the move made due is done now rather than at the worker's next wake.
+            Task { _ = try? await lifecycle.runPass() }
+        }
+        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms], admin: admin)
     }
 
     /// Loads the root key and opens the keyring; a key that does not open the keyring stops the start, never replaces it.

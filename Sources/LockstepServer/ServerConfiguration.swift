@@ -1,3 +1,5 @@
+import Store
+
 /// Everything `lockstep serve` is told: flags, environment, defaults.
 public struct ServerConfiguration: Sendable {
     public var address: String
@@ -16,6 +18,12 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int = 30
     /// Connections served at once; past it, new ones wait in the listen backlog. nil: derived from the open-file limit.
     public var maxConnections: Int?
+    /// The length of a lifecycle "day" in seconds (86,400 as on AWS; shorter makes rules fire in real time).
+    public var lifecycleDaySeconds: Double = 86_400
+
+    public var lifecycleSchedule: LifecycleSchedule {
+        LifecycleSchedule(dayMillis: max(1, Int64((lifecycleDaySeconds * 1000).rounded())))
+    }
 
     public static let defaultAccessKey = "lockstep"
     public static let defaultSecretKey = "lockstep-secret-key"

@@ -14,6 +14,19 @@ extension S3Service {
         return verified
     }
 
+    /// For endpoints outside S3 that are signed as S3 requests are (Lockstep's admin API): nil when `request` is signed
+    /// by the configured credentials, otherwise S3's error response for it.
+    public func refusalUnlessSigned(_ request: APIRequest) -> APIResponse? {
+        do {
+            _ = try authenticate(request)
+            return nil
+        } catch {
+            var response = render(error, resource: request.rawPath, requestId: RequestIds.requestId(), method: request.method)
+            response.set("Server", "Lockstep")
+            return response
+        }
+    }
+
     /// S3 honours an `x-amz-*` header only if the signature covers it: one outside it could have been added or swapped on
     /// the way (a copy source, metadata, encryption settings), so the request is refused, as S3 refuses it.
     static func requireSigned(_ request: APIRequest, _ verified: VerifiedRequest) throws(S3Error) {

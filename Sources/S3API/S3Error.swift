@@ -44,6 +44,12 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
     case noSuchBucket = "NoSuchBucket"
     case noSuchKey = "NoSuchKey"
     case noSuchTagSet = "NoSuchTagSet"
+    case noSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration"
+    case invalidBucketState = "InvalidBucketState"
+    case objectLockConfigurationNotFound = "ObjectLockConfigurationNotFoundError"
+    case noSuchObjectLockConfiguration = "NoSuchObjectLockConfiguration"
+    case invalidObjectState = "InvalidObjectState"
+    case restoreAlreadyInProgress = "RestoreAlreadyInProgress"
     case noSuchUpload = "NoSuchUpload"
     case noSuchVersion = "NoSuchVersion"
     case notImplemented = "NotImplemented"
@@ -97,6 +103,12 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
         case .noSuchBucket: return (.notFound, "The specified bucket does not exist")
         case .noSuchKey: return (.notFound, "The specified key does not exist.")
         case .noSuchTagSet: return (.notFound, "The TagSet does not exist")
+        case .noSuchLifecycleConfiguration: return (.notFound, "The lifecycle configuration does not exist")
+        case .invalidBucketState: return (.conflict, "The request is not valid with the current state of the bucket.")
+        case .objectLockConfigurationNotFound: return (.notFound, "Object Lock configuration does not exist for this bucket")
+        case .noSuchObjectLockConfiguration: return (.notFound, "The specified object does not have a ObjectLock configuration")
+        case .invalidObjectState: return (.forbidden, "The operation is not valid for the object's storage class")
+        case .restoreAlreadyInProgress: return (.conflict, "Object restore is already in progress")
         case .noSuchUpload:
             return (.notFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
         case .noSuchVersion: return (.notFound, "The specified version does not exist.")
@@ -197,6 +209,13 @@ extension S3Error {
         case .invalidPartOrder: self = S3Error(.invalidPartOrder)
         case .entityTooSmall: self = S3Error(.entityTooSmall)
         case .conditionalRequestConflict(let key): self = S3Error(.conditionalRequestConflict, details: [("Key", key)])
+        case .invalidBucketState(let bucket, let why): self = S3Error(.invalidBucketState, why, details: [("BucketName", bucket)])
+        case .objectLocked: self = .accessDenied("Access Denied because object protected by object lock.")
+        case .objectLockNotEnabled: self = .invalidRequest("Bucket is missing Object Lock Configuration")
+        case .invalidObjectState(let storageClass, let restore):
+            self = S3Error(.invalidObjectState, restore ? "Restore is not allowed for the object's current storage class" : nil,
+                           details: [("StorageClass", storageClass)])
+        case .restoreAlreadyInProgress: self = S3Error(.restoreAlreadyInProgress)
         case .io(let why): self = .internalError("Storage failure: \(why)")
         }
     }

@@ -19,6 +19,11 @@ public enum S3Operation: Sendable, Equatable {
     case putBucketEncryption
     case getBucketEncryption
     case deleteBucketEncryption
+    case putBucketLifecycleConfiguration
+    case getBucketLifecycleConfiguration
+    case deleteBucketLifecycle
+    case putObjectLockConfiguration
+    case getObjectLockConfiguration
     case listObjects(ListObjectsQuery)
     case listObjectsV2(ListObjectsV2Query)
     case listObjectVersions(ListVersionsQuery)
@@ -35,6 +40,11 @@ public enum S3Operation: Sendable, Equatable {
     case getObjectTagging(versionId: String?)
     case deleteObjectTagging(versionId: String?)
     case getObjectAttributes(versionId: String?, parts: PartsPage)
+    case putObjectRetention(versionId: String?)
+    case getObjectRetention(versionId: String?)
+    case putObjectLegalHold(versionId: String?)
+    case getObjectLegalHold(versionId: String?)
+    case restoreObject(versionId: String?)
 
     // Multipart uploads
     case createMultipartUpload
@@ -61,6 +71,16 @@ public enum S3Operation: Sendable, Equatable {
         case .putBucketEncryption: return "PutBucketEncryption"
         case .getBucketEncryption: return "GetBucketEncryption"
         case .deleteBucketEncryption: return "DeleteBucketEncryption"
+        case .putBucketLifecycleConfiguration: return "PutBucketLifecycleConfiguration"
+        case .getBucketLifecycleConfiguration: return "GetBucketLifecycleConfiguration"
+        case .deleteBucketLifecycle: return "DeleteBucketLifecycle"
+        case .putObjectLockConfiguration: return "PutObjectLockConfiguration"
+        case .getObjectLockConfiguration: return "GetObjectLockConfiguration"
+        case .putObjectRetention: return "PutObjectRetention"
+        case .getObjectRetention: return "GetObjectRetention"
+        case .putObjectLegalHold: return "PutObjectLegalHold"
+        case .getObjectLegalHold: return "GetObjectLegalHold"
+        case .restoreObject: return "RestoreObject"
         case .listObjects: return "ListObjects"
         case .listObjectsV2: return "ListObjectsV2"
         case .listObjectVersions: return "ListObjectVersions"

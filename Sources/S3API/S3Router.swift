@@ -3,11 +3,11 @@ import Store
 
 /// Bucket sub-resources Lockstep knows but does not implement yet: answered with NotImplemented rather than misrouted.
 let unsupportedBucketSubresources: Set<String> = [
-    "acl", "policy", "policyStatus", "cors", "lifecycle", "logging", "object-lock", "ownershipControls", "website",
+    "acl", "policy", "policyStatus", "cors", "logging", "ownershipControls", "website",
     "notification", "accelerate", "requestPayment", "replication", "publicAccessBlock", "analytics", "inventory", "metrics",
     "intelligent-tiering", "metadataTable", "session",
 ]
-let unsupportedObjectSubresources: Set<String> = ["acl", "retention", "legal-hold", "torrent", "restore", "select"]
+let unsupportedObjectSubresources: Set<String> = ["acl", "torrent", "select"]
 
 /// Decides the S3 operation from the method, the addressed bucket and key, the query keys and a few headers — and
 /// parses and validates its parameters, once, so that every handler starts from well-formed input. A combination that
@@ -38,6 +38,8 @@ enum S3Router {
             if has("tagging") { return .getBucketTagging }
             if has("versioning") { return .getBucketVersioning }
             if has("encryption") { return .getBucketEncryption }
+            if has("lifecycle") { return .getBucketLifecycleConfiguration }
+            if has("object-lock") { return .getObjectLockConfiguration }
             if has("versions") { return .listObjectVersions(try listVersionsQuery(query)) }
             if has("uploads") { return .listMultipartUploads(try listUploadsQuery(query)) }
             switch query["list-type"] {
@@ -49,12 +51,15 @@ enum S3Router {
             if has("tagging") { return .putBucketTagging }
             if has("versioning") { return .putBucketVersioning }
             if has("encryption") { return .putBucketEncryption }
+            if has("lifecycle") { return .putBucketLifecycleConfiguration }
+            if has("object-lock") { return .putObjectLockConfiguration }
             return .createBucket
         case .head:
             return .headBucket
         case .delete:
             if has("tagging") { return .deleteBucketTagging }
             if has("encryption") { return .deleteBucketEncryption }
+            if has("lifecycle") { return .deleteBucketLifecycle }
             return .deleteBucket
         case .post:
             if has("delete") { return .deleteObjects }
@@ -73,6 +78,8 @@ enum S3Router {
         switch method {
         case .put:
             if has("tagging") { return .putObjectTagging(versionId: try versionId(query)) }
+            if has("retention") { return .putObjectRetention(versionId: try versionId(query)) }
+            if has("legal-hold") { return .putObjectLegalHold(versionId: try versionId(query)) }
             if has("uploadId") {
                 let uploadId = query["uploadId"] ?? "", partNumber = try requiredPartNumber(query)
                 guard let copySource else { return .uploadPart(uploadId: uploadId, partNumber: partNumber) }
@@ -83,6 +90,8 @@ enum S3Router {
             return .putObject
         case .get:
             if has("tagging") { return .getObjectTagging(versionId: try versionId(query)) }
+            if has("retention") { return .getObjectRetention(versionId: try versionId(query)) }
+            if has("legal-hold") { return .getObjectLegalHold(versionId: try versionId(query)) }
             if has("attributes") {
                 return .getObjectAttributes(versionId: try versionId(query),
                                             parts: PartsPage(maxParts: try count(headers[maxPartsField], name: "x-amz-max-parts") ?? 1000,
@@ -102,6 +111,7 @@ enum S3Router {
             return .deleteObject(versionId: try versionId(query))
         case .post:
             if has("uploads") { return .createMultipartUpload }
+            if has("restore") { return .restoreObject(versionId: try versionId(query)) }
             if has("uploadId") { return .completeMultipartUpload(uploadId: query["uploadId"] ?? "") }
             throw S3Error.methodNotAllowed()
         default:

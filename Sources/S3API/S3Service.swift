@@ -13,9 +13,11 @@ public struct S3ServiceConfiguration: Sendable {
     public var region: String
     /// Extra base domain for virtual-hosted addressing (`BUCKET.<domain>`); `BUCKET.localhost` always works.
     public var domain: String?
+    /// When lifecycle rules fall due (for `x-amz-expiration` and `x-amz-abort-date`).
+    public var lifecycleSchedule: LifecycleSchedule
 
-    public init(region: String = "us-east-1", domain: String? = nil) {
-        self.region = region; self.domain = domain
+    public init(region: String = "us-east-1", domain: String? = nil, lifecycleSchedule: LifecycleSchedule = LifecycleSchedule()) {
+        self.region = region; self.domain = domain; self.lifecycleSchedule = lifecycleSchedule
     }
 }
 
@@ -81,7 +83,8 @@ public final class S3Service: FrontDoor {
         response.set("x-amz-request-id", requestId)
         response.set("x-amz-id-2", hostId)
         response.set("Server", "Lockstep")
-        response.set("Date", HTTPDate.format(store.clock.nowMillis()))
+        // Real time, as signatures are checked against: clients correct their clock skew from this header.
+        response.set("Date", HTTPDate.format(authenticator.nowMillis()))
         return response
     }
 
@@ -119,6 +122,16 @@ public final class S3Service: FrontDoor {
         case .putBucketEncryption: return try await putBucketEncryption(c)
         case .getBucketEncryption: return try await getBucketEncryption(c)
         case .deleteBucketEncryption: return try await deleteBucketEncryption(c)
+        case .putBucketLifecycleConfiguration: return try await putBucketLifecycleConfiguration(c)
+        case .getBucketLifecycleConfiguration: return try await getBucketLifecycleConfiguration(c)
+        case .deleteBucketLifecycle: return try await deleteBucketLifecycle(c)
+        case .putObjectLockConfiguration: return try await putObjectLockConfiguration(c)
+        case .getObjectLockConfiguration: return try await getObjectLockConfiguration(c)
+        case .putObjectRetention(let versionId): return try await putObjectRetention(c, versionId: versionId)
+        case .getObjectRetention(let versionId): return try await getObjectRetention(c, versionId: versionId)
+        case .putObjectLegalHold(let versionId): return try await putObjectLegalHold(c, versionId: versionId)
+        case .getObjectLegalHold(let versionId): return try await getObjectLegalHold(c, versionId: versionId)
+        case .restoreObject(let versionId): return try await restoreObject(c, versionId: versionId)
         case .listObjects(let q): return try await listObjects(c, q)
         case .listObjectsV2(let q): return try await listObjectsV2(c, q)
         case .listObjectVersions(let q): return try await listObjectVersions(c, q)

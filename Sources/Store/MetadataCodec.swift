@@ -8,8 +8,10 @@ import LockstepCrypto
 /// and UTF-8 bytes; an optional string is a presence byte (0 or 1) followed by the string when present.
 /// Version 2 appends the encryption record (presence byte; mode, key id, bucket-key flag, context, wrapped data key,
 /// nonce prefix, customer key MD5). Version 1 rows (written before encryption at rest) still decode, unencrypted.
+/// Version 3 appends Object Lock (retention: presence, mode, retain-until; legal hold: 0 unset, 1 OFF, 2 ON) and the
+/// restore state (presence, tier, days, requested, completes, expires). Times are decimal milliseconds.
 enum MetadataCodec {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     static func encode(_ m: ObjectMetadata) -> Data {
         var out = [UInt8]()
@@ -41,6 +43,21 @@ enum MetadataCodec {
         } else {
             out.append(0)
         }
+        if let retention = m.retention {
+            out.append(1)
+            write(retention.mode.rawValue, into: &out)
+            write(String(retention.retainUntilMillis), into: &out)
+        } else {
+            out.append(0)
+        }
+        out.append(m.legalHold.map { $0 ? 2 : 1 } ?? 0)
+        if let r = m.restore {
+            out.append(1)
+            write(r.tier, into: &out)
+            for number in [Int64(r.days), r.requestedMillis, r.completesMillis, r.expiresMillis] { write(String(number), into: &out) }
+        } else {
+            out.append(0)
+        }
         return Data(out)
     }
 
@@ -50,7 +67,7 @@ enum MetadataCodec {
         try data.withUnsafeBytes { raw -> ObjectMetadata in
             var reader = Reader(bytes: raw)
             let format = try reader.byte()
-            guard format == 1 || format == version else { throw Malformed() }
+            guard (1...version).contains(format) else { throw Malformed() }
             var m = ObjectMetadata()
             m.contentType = try reader.optionalString()
             m.contentEncoding = try reader.optionalString()
@@ -75,6 +92,25 @@ enum MetadataCodec {
                 m.encryption = ObjectEncryption(mode: mode, keyId: keyId, bucketKeyEnabled: bucketKeyEnabled, context: context,
                                                 wrappedKey: try reader.data(), noncePrefix: try reader.data(),
                                                 customerKeyMD5: try reader.optionalString())
+            }
+            if format >= 3 {
+                if try reader.byte() == 1 {
+                    guard let mode = RetentionMode(rawValue: try reader.string()) else { throw Malformed() }
+                    m.retention = ObjectRetention(mode: mode, retainUntilMillis: try reader.number())
+                }
+                switch try reader.byte() {
+                case 0: m.legalHold = nil
+                case 1: m.legalHold = false
+                case 2: m.legalHold = true
+                default: throw Malformed()
+                }
+                if try reader.byte() == 1 {
+                    let tier = try reader.string()
+                    let days = try reader.number()
+                    guard let smallDays = Int(exactly: days) else { throw Malformed() }
+                    m.restore = RestoreState(tier: tier, days: smallDays, requestedMillis: try reader.number(),
+                                             completesMillis: try reader.number(), expiresMillis: try reader.number())
+                }
             }
             return m
         }
@@ -146,6 +182,11 @@ enum MetadataCodec {
             let n = try length()
             defer { offset += n }
             return Data(bytes[offset..<(offset + n)])
+        }
+
+        mutating func number() throws -> Int64 {
+            guard let value = Int64(try string()) else { throw Malformed() }
+            return value
         }
 
         mutating func optionalString() throws -> String? {

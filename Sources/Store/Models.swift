@@ -18,7 +18,14 @@ public struct BucketConfiguration: Sendable, Codable, Equatable {
     public var tags: [Tag]?
     /// PutBucketEncryption's default; nil means SSE-S3, as on AWS.
     public var encryption: BucketEncryption?
-    public init(tags: [Tag]? = nil, encryption: BucketEncryption? = nil) { self.tags = tags; self.encryption = encryption }
+    /// Object Lock, once enabled (it never goes off).
+    public var objectLock: ObjectLockConfiguration?
+    /// PutBucketLifecycleConfiguration's rules, run by lifecycle passes.
+    public var lifecycle: LifecycleConfiguration?
+    public init(tags: [Tag]? = nil, encryption: BucketEncryption? = nil, lifecycle: LifecycleConfiguration? = nil,
+                objectLock: ObjectLockConfiguration? = nil) {
+        self.tags = tags; self.encryption = encryption; self.lifecycle = lifecycle; self.objectLock = objectLock
+    }
 }
 
 public struct Bucket: Sendable, Equatable {
@@ -58,6 +65,12 @@ public struct ObjectMetadata: Sendable, Codable, Equatable {
     public var checksum: StoredChecksum?
     /// nil only for bodies written before Lockstep encrypted at rest; they are read as stored.
     public var encryption: ObjectEncryption?
+    /// Object Lock retention, if any (`ObjectLock.swift`).
+    public var retention: ObjectRetention?
+    /// Object Lock legal hold: nil never set, then ON (true) or OFF (false).
+    public var legalHold: Bool?
+    /// Restore of an archived version (GLACIER, DEEP_ARCHIVE), if one was asked for.
+    public var restore: RestoreState?
     public init(contentType: String? = nil, contentEncoding: String? = nil, contentDisposition: String? = nil, contentLanguage: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, userMetadata: [Tag] = [], tags: [Tag] = [],
                 storageClass: String = "STANDARD", checksum: StoredChecksum? = nil, encryption: ObjectEncryption? = nil) {
@@ -151,6 +164,16 @@ public enum StoreError: Error, Equatable, Sendable {
     /// The write's precondition did not hold against the current version.
     case preconditionFailed(WritePrecondition)
     case noSuchUpload(bucket: String, key: String, uploadId: String)
+    /// The bucket's state forbids the change (Object Lock and versioning), with S3's explanation.
+    case invalidBucketState(bucket: String, String)
+    /// The version is protected by Object Lock (retention or legal hold).
+    case objectLocked(key: String, versionId: String)
+    /// Object Lock calls on a bucket without Object Lock.
+    case objectLockNotEnabled(bucket: String)
+    /// The version's storage class does not allow the operation (reading an unrestored archive, restoring a
+    /// non-archived version).
+    case invalidObjectState(storageClass: String, restore: Bool)
+    case restoreAlreadyInProgress(key: String)
     case invalidPart(Int)
     case invalidPartOrder
     case entityTooSmall

@@ -2,15 +2,20 @@ import Foundation
 import GRDB
 
 extension ObjectStore {
-    /// Creates a bucket; `.bucketAlreadyOwnedByYou` when it exists (there is one account).
-    public func createBucket(name: String, region: String) async throws {
+    /// Creates a bucket; `.bucketAlreadyOwnedByYou` when it exists (there is one account). With Object Lock it starts
+    /// versioned, as on S3.
+    public func createBucket(name: String, region: String, objectLock: Bool = false) async throws {
         let now = clock.nowMillis()
+        let configuration = BucketConfiguration(objectLock: objectLock ? ObjectLockConfiguration() : nil)
         try await writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [name]) != nil {
                 throw StoreError.bucketAlreadyOwnedByYou(bucket: name)
             }
-            try db.execute(sql: "INSERT INTO buckets(name, created_ms, region) VALUES (?, ?, ?)", arguments: [name, now, region])
+            try db.execute(sql: "INSERT INTO buckets(name, created_ms, region, versioning, config) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [name, now, region, (objectLock ? VersioningState.enabled : .unversioned).rawValue,
+                                       encodeJSON(configuration)])
         }
+        configurationCache.forget(name)
     }
 
     public func bucket(named name: String) async throws -> Bucket? {
@@ -71,6 +76,7 @@ extension ObjectStore {
             try db.execute(sql: "DELETE FROM buckets WHERE name = ?", arguments: [name])
             return ids
         }
+        configurationCache.forget(name)
         blobs.remove(blobIds)
     }
 
@@ -81,12 +87,32 @@ extension ObjectStore {
             change(&bucket.configuration)
             try db.execute(sql: "UPDATE buckets SET config = ? WHERE name = ?", arguments: [encodeJSON(bucket.configuration), name])
         }
+        configurationCache.forget(name)
     }
 
+    /// Versioning can never be suspended once Object Lock is on.
     public func setVersioning(bucket name: String, _ state: VersioningState) async throws {
         try await writer.write { db in
-            _ = try Self.requireBucket(db, name)
+            let bucket = try Self.requireBucket(db, name)
+            if bucket.configuration.objectLock != nil && state != .enabled {
+                throw StoreError.invalidBucketState(bucket: name,
+                                                    "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+            }
             try db.execute(sql: "UPDATE buckets SET versioning = ? WHERE name = ?", arguments: [state.rawValue, name])
         }
+    }
+
+    /// PutObjectLockConfiguration: turns Object Lock on (for good) and sets or clears the default retention. Only on a
+    /// bucket whose versioning is Enabled.
+    public func setObjectLockConfiguration(bucket name: String, _ lock: ObjectLockConfiguration) async throws {
+        try await writer.write { db in
+            var bucket = try Self.requireBucket(db, name)
+            guard bucket.versioning == .enabled else {
+                throw StoreError.invalidBucketState(bucket: name, "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+            }
+            bucket.configuration.objectLock = lock
+            try db.execute(sql: "UPDATE buckets SET config = ? WHERE name = ?", arguments: [encodeJSON(bucket.configuration), name])
+        }
+        configurationCache.forget(name)
     }
 }

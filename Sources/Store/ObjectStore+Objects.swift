@@ -151,7 +151,11 @@ extension ObjectStore {
                 try db.execute(sql: "DELETE FROM versions WHERE seq = ?", arguments: [old["seq"] as Int64])
             }
         }
-        let metadata = object?.metadata ?? ObjectMetadata()
+        var metadata = object?.metadata ?? ObjectMetadata()
+        // A bucket's default retention counts from the version's creation, which is now.
+        if object != nil, metadata.retention == nil, let defaultRetention = bucket.configuration.objectLock?.defaultRetention {
+            metadata.retention = defaultRetention.retention(createdMillis: now)
+        }
         var inline: Data?
         var segments: String?
         switch object?.body {
@@ -173,8 +177,11 @@ extension ObjectStore {
 
     /// DeleteObject. Without a version id: removes the null version (unversioned), or adds a delete marker
     /// (Enabled; Suspended adds a null marker). With one: removes exactly that version and promotes the next newest.
-    /// `precondition` (conditional delete: `If-Match`) is evaluated against the current version, as on S3.
-    public func deleteObject(bucket: String, key: String, versionId: String?, precondition: WritePrecondition = .none) async throws -> DeleteOutcome {
+    /// `precondition` (conditional delete: `If-Match`) is evaluated against the current version, as on S3. A version
+    /// under Object Lock cannot be removed (`objectLocked`); GOVERNANCE retention yields to `bypassGovernance`. Delete
+    /// markers are never protected.
+    public func deleteObject(bucket: String, key: String, versionId: String?, precondition: WritePrecondition = .none,
+                             bypassGovernance: Bool = false) async throws -> DeleteOutcome {
         let now = clock.nowMillis()
         let (outcome, released) = try await writer.write { db -> (DeleteOutcome, [String]) in
             let bucketInfo = try Self.requireBucket(db, bucket)
@@ -182,9 +189,13 @@ extension ObjectStore {
                 try Self.evaluate(precondition, bucket: bucket, key: key, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
             }
             if let versionId {
-                guard let target = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+                guard let target = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments, meta FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
                                                     arguments: [bucket, key.keyData, versionId]) else {
                     return (DeleteOutcome(versionId: versionId, deleteMarker: false), [])
+                }
+                if bucketInfo.configuration.objectLock != nil,
+                   try MetadataCodec.decode(target["meta"]).isProtected(nowMillis: now, bypassGovernance: bypassGovernance) {
+                    throw StoreError.objectLocked(key: key, versionId: versionId)
                 }
                 let released = try Self.removeVersionRow(db, target, bucket: bucket, key: key)
                 return (DeleteOutcome(versionId: versionId, deleteMarker: target["is_delete_marker"]), released)
@@ -219,17 +230,24 @@ extension ObjectStore {
         return released
     }
 
+    /// The current (or given) version for an operation on an object's data: missing, or a delete marker, is the
+    /// error S3 gives for it.
+    static func requireObjectVersion(_ db: Database, bucket: String, key: String, versionId: String?) throws -> ObjectVersion {
+        _ = try requireBucket(db, bucket)
+        guard let version = try fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: false) else {
+            throw missing(bucket: bucket, key: key, versionId: versionId)
+        }
+        if version.isDeleteMarker {
+            throw StoreError.isDeleteMarker(key: key, versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
+                                            explicitVersion: versionId != nil)
+        }
+        return version
+    }
+
     /// Replaces the tag set of the current (or given) version.
     public func setTags(bucket: String, key: String, versionId: String?, tags: [Tag]) async throws -> ObjectVersion {
         try await writer.write { db in
-            _ = try Self.requireBucket(db, bucket)
-            guard var version = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: false) else {
-                throw Self.missing(bucket: bucket, key: key, versionId: versionId)
-            }
-            if version.isDeleteMarker {
-                throw StoreError.isDeleteMarker(key: key, versionId: version.versionId, lastModifiedMillis: version.lastModifiedMillis,
-                                                explicitVersion: versionId != nil)
-            }
+            var version = try Self.requireObjectVersion(db, bucket: bucket, key: key, versionId: versionId)
             version.metadata.tags = tags
             try db.execute(sql: "UPDATE versions SET meta = ? WHERE seq = ?", arguments: [MetadataCodec.encode(version.metadata), version.sequence])
             return version

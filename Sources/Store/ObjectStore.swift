@@ -3,16 +3,6 @@ import GRDB
 import LockstepCrypto
 import Logging
 
-/// Time source for every timestamp the store writes; tests and the admin API can move it.
-public protocol StoreClock: Sendable {
-    func nowMillis() -> Int64
-}
-
-public struct WallClock: StoreClock {
-    public init() {}
-    public func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
-}
-
 /// The durable object store: a SQLite index (WAL, synchronous=FULL) plus immutable blob files.
 /// Every object row is a version; unversioned buckets hold the `null` version.
 public final class ObjectStore: @unchecked Sendable {
@@ -27,6 +17,7 @@ public final class ObjectStore: @unchecked Sendable {
     /// Every write goes through group commit (one fsync per batch of concurrent writers).
     let writer: GroupCommitter
     let logger: Logger
+    let configurationCache = BucketConfigurationCache()
     private let sequenceLock = NSLock()
     private var lastSequence: Int64 = 0
 

@@ -37,7 +37,7 @@ struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
         abstract: "A local, S3-compatible object store for Terraform state, tests and learning.",
-        subcommands: [Serve.self, Keys.self],
+        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -54,6 +54,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("root-key-file"), help: "File holding the base64 root key that encrypts the keyring (env LOCKSTEP_ROOT_KEY holds the key itself; default: generated into the data dir).") var rootKeyFile: String?
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may wait for request headers or between body pieces before it is closed (env LOCKSTEP_IDLE_TIMEOUT, default 30).") var idleTimeout: Int?
     @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait their turn (env LOCKSTEP_MAX_CONNECTIONS, default from the open-file limit).") var maxConnections: Int?
+    @Option(name: .customLong("lifecycle-day-seconds"), help: "Length of a lifecycle day in seconds; shorter makes rules fire in real time (env LOCKSTEP_LIFECYCLE_DAY_SECONDS, default 86400).") var lifecycleDaySeconds: Double?
     @Flag(help: "Use a temporary data directory, removed on exit.") var ephemeral = false
     @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
 
@@ -61,6 +62,9 @@ struct Serve: AsyncParsableCommand {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let idleTimeout, idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second") }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if let lifecycleDaySeconds, !(lifecycleDaySeconds >= 0.001 && lifecycleDaySeconds <= 86_400 * 366) {
+            throw ValidationError("--lifecycle-day-seconds must be between 0.001 and 31622400")
+        }
     }
 
     func run() async throws {
@@ -93,6 +97,14 @@ struct Serve: AsyncParsableCommand {
         } else if let text = env["LOCKSTEP_MAX_CONNECTIONS"] {
             guard let value = Int(text), value >= 1 else { throw ValidationError("LOCKSTEP_MAX_CONNECTIONS must be a whole number, at least 1") }
             configuration.maxConnections = value
+        }
+        if let lifecycleDaySeconds {
+            configuration.lifecycleDaySeconds = lifecycleDaySeconds
+        } else if let text = env["LOCKSTEP_LIFECYCLE_DAY_SECONDS"] {
+            guard let value = Double(text), value >= 0.001, value <= 86_400 * 366 else {
+                throw ValidationError("LOCKSTEP_LIFECYCLE_DAY_SECONDS must be a number of seconds between 0.001 and 31622400")
+            }
+            configuration.lifecycleDaySeconds = value
         }
         do {
             try await LockstepServer(configuration: configuration).run()

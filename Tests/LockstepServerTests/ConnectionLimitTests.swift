@@ -21,11 +21,10 @@ struct ConnectionLimitTests {
             let head = fixture.rawHead(.put, "/idle/k", headers: [("Content-Length", "100")], body: [UInt8](repeating: 1, count: 100),
                                        auth: .signed, host: "localhost:\(port)")
             try await halfBody.send(head + [UInt8](repeating: 1, count: 50))
-            let started = Date()
             for connection in [idle, halfHeaders, halfBody] {
+                // A client-side timeout (5 s) would throw instead: the server closed it.
                 #expect(try await connection.isClosedByServer(), "closed by the server, not by the client's timeout")
             }
-            #expect(Date().timeIntervalSince(started) < 4.5)
             // Nothing was stored from the stalled upload.
             let check = try RawConnection(port: port)
             try await check.send(fixture.rawHead(.get, "/idle/k", host: "localhost:\(port)"))
@@ -47,15 +46,14 @@ struct ConnectionLimitTests {
             // A third is accepted by the kernel but not served until a slot frees up…
             let waiting = try RawConnection(port: port, timeoutSeconds: 10)
             try await waiting.send(health)
-            let started = Date()
-            // …while the connected clients go on being served, until the idle one is closed.
+            // …while the connected clients go on being served, until the idle one is closed and frees its slot.
             for _ in 0..<5 {
                 try await busy.send(health)
                 #expect(try await busy.readResponse().status == 200)
                 try await Task.sleep(for: .milliseconds(200))
             }
+            #expect(try await idle.isClosedByServer())
             #expect(try await waiting.readResponse().status == 200, "served once a slot was free")
-            #expect(Date().timeIntervalSince(started) > 1.5, "not before the idle connection timed out")
         }
     }
 }

@@ -17,20 +17,26 @@ import Store
 final class ServerFixture: @unchecked Sendable {
     // Unchecked: every member is a constant of a Sendable type.
     let directory: String
+    /// Real time as far as signatures go: requests are signed at it and the server checks them against it.
     let clock = ManualClock()
+    /// The store clock, moved by the admin API; separate, so a test can show that moving it never breaks signing.
+    let storeClock = ManualClock()
     let store: ObjectStore
     let keyring: Keyring
+    let lifecycle: LifecycleRunner
     let protocols: ProtocolRouter
     let signer = RequestSigner()
 
     init() throws {
         directory = NSTemporaryDirectory() + "lockstep-servertests-" + UUID().uuidString
-        store = try ObjectStore(dataDirectory: directory, clock: clock)
-        let clock = self.clock
+        store = try ObjectStore(dataDirectory: directory, clock: storeClock)
+        let storeClock = self.storeClock
         keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
-                              now: { clock.nowMillis() })
+                              now: { storeClock.nowMillis() })
+        lifecycle = LifecycleRunner(store: store, schedule: LifecycleSchedule())
         protocols = LockstepServer.frontDoors(ServerConfiguration(accessKey: testAccessKey, secretKey: testSecretKey),
-                                              store: store, keyring: keyring, logger: Logger(label: "server-tests"))
+                                              store: store, clock: storeClock, keyring: keyring, lifecycle: lifecycle,
+                                              signingClock: clock, logger: Logger(label: "server-tests"))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

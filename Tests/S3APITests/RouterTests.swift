@@ -42,6 +42,11 @@ struct RouterTests {
         ("PUT /?encryption", "examplebucket.localhost", [], .putBucketEncryption),
         ("GET /?encryption", "examplebucket.localhost", [], .getBucketEncryption),
         ("DELETE /?encryption", "examplebucket.localhost", [], .deleteBucketEncryption),
+        ("PUT /?lifecycle", "examplebucket.localhost", [], .putBucketLifecycleConfiguration),
+        ("GET /?lifecycle", "examplebucket.localhost", [], .getBucketLifecycleConfiguration),
+        ("DELETE /?lifecycle", "examplebucket.localhost", [], .deleteBucketLifecycle),
+        ("PUT /?object-lock", "examplebucket.localhost", [], .putObjectLockConfiguration),
+        ("GET /?object-lock", "examplebucket.localhost", [], .getObjectLockConfiguration),
         ("POST /?delete", "examplebucket.localhost", [], .deleteObjects),
         // Listings
         ("GET /?delimiter=/&marker=photos/2006/&max-keys=40&prefix=photos/2006/", "examplebucket.localhost", [],
@@ -78,6 +83,11 @@ struct RouterTests {
         ("PUT /example-object?tagging", "examplebucket.localhost", [], .putObjectTagging(versionId: nil)),
         ("GET /example-object?tagging&versionId=null", "examplebucket.localhost", [], .getObjectTagging(versionId: "null")),
         ("DELETE /exampleobject?tagging", "examplebucket.localhost", [], .deleteObjectTagging(versionId: nil)),
+        ("PUT /example-object?retention", "examplebucket.localhost", [], .putObjectRetention(versionId: nil)),
+        ("GET /example-object?retention", "examplebucket.localhost", [], .getObjectRetention(versionId: nil)),
+        ("PUT /example-object?legal-hold", "examplebucket.localhost", [], .putObjectLegalHold(versionId: nil)),
+        ("GET /example-object?legal-hold", "examplebucket.localhost", [], .getObjectLegalHold(versionId: nil)),
+        ("POST /example-object?restore", "examplebucket.localhost", [], .restoreObject(versionId: nil)),
         ("GET /example-object?attributes", "examplebucket.localhost", [("x-amz-object-attributes", "ETag"), ("x-amz-max-parts", "2")],
          .getObjectAttributes(versionId: nil, parts: PartsPage(maxParts: 2, marker: 0))),
         // Multipart uploads
@@ -104,7 +114,7 @@ struct RouterTests {
     @Test func namesAreAWSOperationNames() throws {
         #expect(try Self.route("GET /b?versions").name == "ListObjectVersions")
         #expect(try Self.route("PUT /b/k?partNumber=1&uploadId=x", headers: [("x-amz-copy-source", "/b/s")]).name == "UploadPartCopy")
-        #expect(Set(Self.examples.map(\.3.name)).count == 33)
+        #expect(Set(Self.examples.map(\.3.name)).count == 43)
     }
 
     static let malformed: [(String, [(String, String)], String)] = [
@@ -112,7 +122,7 @@ struct RouterTests {
         ("PATCH /bucket/key", [], "MethodNotAllowed"),
         ("DELETE /", [], "MethodNotAllowed"),
         ("GET /bucket?acl", [], "NotImplemented"),
-        ("PUT /bucket/key?retention", [], "NotImplemented"),
+        ("PUT /bucket/key?select", [], "NotImplemented"),
         ("GET /bucket?list-type=3", [], "InvalidArgument"),
         ("GET /bucket?max-keys=-1", [], "InvalidArgument"),
         ("GET /bucket?max-keys=ten", [], "InvalidArgument"),

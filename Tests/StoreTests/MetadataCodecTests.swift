@@ -22,12 +22,33 @@ import Testing
         let customer = ObjectMetadata(encryption: ObjectEncryption(mode: .sseC, wrappedKey: Data(secureRandomBytes(60)), noncePrefix: Data([1, 2, 3, 4]),
                                                                    customerKeyMD5: "zZ5FnqnkJc7Jjf0gXfR4Tg=="))
         #expect(try MetadataCodec.decode(MetadataCodec.encode(customer)) == customer)
+        var locked = ObjectMetadata(storageClass: "DEEP_ARCHIVE")
+        locked.retention = ObjectRetention(mode: .compliance, retainUntilMillis: 1_893_456_000_123)
+        locked.legalHold = true
+        locked.restore = RestoreState(tier: "Bulk", days: 3, requestedMillis: 1, completesMillis: 43_200_001, expiresMillis: 302_400_001)
+        #expect(try MetadataCodec.decode(MetadataCodec.encode(locked)) == locked)
+        for hold in [nil, false, true] as [Bool?] {
+            var held = ObjectMetadata()
+            held.legalHold = hold
+            #expect(try MetadataCodec.decode(MetadataCodec.encode(held)).legalHold == hold)
+        }
+    }
+
+    /// Rows written before Object Lock and restore (format 2) still decode, with neither.
+    @Test func decodesFormatTwoRowsWithoutLockOrRestore() throws {
+        let metadata = ObjectMetadata(contentType: "a/b", storageClass: "GLACIER")
+        var formatTwo = Array(MetadataCodec.encode(metadata))
+        #expect(Array(formatTwo.suffix(3)) == [0, 0, 0])  // no retention, no legal hold, no restore
+        formatTwo.removeLast(3)
+        formatTwo[0] = 2
+        #expect(try MetadataCodec.decode(Data(formatTwo)) == metadata)
     }
 
     /// Rows written before encryption at rest (format 1) still decode, as unencrypted.
     @Test func decodesFormatOneRowsAsUnencrypted() throws {
         let metadata = ObjectMetadata(contentType: "a/b", checksum: StoredChecksum(algorithm: .crc32, value: "AAAAAA==", kind: .fullObject))
         var formatOne = Array(MetadataCodec.encode(metadata))
+        formatOne.removeLast(3)  // format 3's lock and restore sections
         #expect(formatOne.removeLast() == 0)  // the absent encryption record
         formatOne[0] = 1
         #expect(try MetadataCodec.decode(Data(formatOne)) == metadata)

@@ -51,7 +51,8 @@ extension S3Service {
                 region = constraint
             }
         }
-        try await store.createBucket(name: c.bucket, region: region)
+        let objectLock = c.header("x-amz-bucket-object-lock-enabled")?.lowercased() == "true"
+        try await store.createBucket(name: c.bucket, region: region, objectLock: objectLock)
         var response = APIResponse()
         response.set("Location", "/\(c.bucket)")
         return response

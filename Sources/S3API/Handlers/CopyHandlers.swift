@@ -12,6 +12,7 @@ extension S3Service {
         } catch StoreError.isDeleteMarker(_, _, _, let explicit) where explicit {
             throw S3Error.invalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
         }
+        try requireReadable(version)
         try ReadConditions(c, prefix: "x-amz-copy-source-").requireForCopy(version)
         return version
     }
@@ -40,6 +41,11 @@ extension S3Service {
             metadata.storageClass = requested.storageClass
         }
         if taggingDirective == "REPLACE" { metadata.tags = requested.tags }
+        // A copy is a new version: it carries only the lock its request asks for (or the bucket's default), never the
+        // source's, and nothing of the source's restore.
+        let lock = try ObjectLockHeaders.parse(c, nowMillis: store.clock.nowMillis())
+        try lock.check(bucket: try store.configuration(bucket: c.bucket), c, operation: "Put Object", needsBody: false)
+        (metadata.retention, metadata.legalHold, metadata.restore) = (lock.retention, lock.legalHold, nil)
         // Copying an older version over its own key is how a version is restored: only the current version is "itself".
         var sameObject = source.bucket == c.bucket && source.key == c.key
         if sameObject, source.versionId != nil {
@@ -75,6 +81,7 @@ extension S3Service {
         response.set("x-amz-copy-source-version-id", sourceVersion.reportedVersionId)
         response.set("x-amz-version-id", version.reportedVersionId)
         applyEncryptionHeaders(version.metadata.encryption, to: &response, includeContext: true)
+        try applyExpiration(version, to: &response)
         return response
     }
 }

@@ -5,11 +5,9 @@ import Store
 extension S3Service {
     /// POST /?delete: up to 1000 keys; per-key errors in the result, quiet mode reports only errors.
     func deleteObjects(_ c: S3Context) async throws -> APIResponse {
-        guard c.header("content-md5") != nil || c.request.headers.contains(where: { $0.name.canonicalName.hasPrefix("x-amz-checksum-") })
-                || c.header("x-amz-sdk-checksum-algorithm") != nil else {
-            throw S3Error.invalidRequest("Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
-        }
-        _ = try await requireBucket(c)
+        try requireIntegrityHeader(c, message: "Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
+        let bucket = try await requireBucket(c)
+        let bypass = try ObjectLockHeaders.bypassGovernance(c, bucket: bucket.configuration)
         let root = try parseXML(try await readXMLBody(c, limit: 2 << 20))
         guard root.name == "Delete" else { throw S3Error.malformedXML() }
         let quiet = root.value("Quiet")?.lowercased() == "true"
@@ -24,7 +22,8 @@ extension S3Service {
                 try Validation.checkVersionId(versionId)
                 try Validation.checkKey(key)
                 let precondition = ObjectHeaders.ifMatch(object.value("ETag"))
-                let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId, precondition: precondition)
+                let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId, precondition: precondition,
+                                                           bypassGovernance: bypass)
                 if quiet { continue }
                 x.group("Deleted") { x in
                     x.element("Key", key)

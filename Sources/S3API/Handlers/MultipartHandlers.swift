@@ -7,6 +7,9 @@ extension S3Service {
     func createMultipartUpload(_ c: S3Context) async throws -> APIResponse {
         try Validation.checkKey(c.key)
         var metadata = try ObjectHeaders.metadata(from: c)
+        let lock = try ObjectLockHeaders.parse(c, nowMillis: store.clock.nowMillis())
+        try lock.check(bucket: try store.configuration(bucket: c.bucket), c, operation: "Put Object", needsBody: false)
+        (metadata.retention, metadata.legalHold) = (lock.retention, lock.legalHold)
         let requestedEncryption = try RequestedEncryption.parse(c)
         let algorithm = try c.header("x-amz-checksum-algorithm").map { name -> ChecksumAlgorithm in
             guard let a = ChecksumAlgorithm(name: name) else {
@@ -47,6 +50,7 @@ extension S3Service {
             response.set("x-amz-checksum-type", kind.rawValue)
         }
         applyEncryptionHeaders(upload.metadata.encryption, to: &response, includeContext: true)
+        try applyAbortDate(upload, to: &response)
         return response
     }
 
@@ -69,6 +73,12 @@ extension S3Service {
 
     func uploadPart(_ c: S3Context, uploadId: String, partNumber number: Int) async throws -> APIResponse {
         let upload = try await store.upload(bucket: c.bucket, key: c.key, uploadId: uploadId)
+        // Parts of an object that will be locked need their integrity checked end to end, as its PutObject would.
+        let defaultRetention = try store.configuration(bucket: c.bucket)?.objectLock?.defaultRetention
+        let locked = upload.metadata.retention != nil || upload.metadata.legalHold != nil || defaultRetention != nil
+        if locked && !ObjectLockHeaders.carriesIntegrity(c) {
+            throw S3Error.invalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters")
+        }
         let key = try partKey(c, upload: upload)
         let payload = try PayloadReader(request: c.request, auth: c.auth, computeMD5: true, defaultChecksum: upload.checksumAlgorithm ?? .crc64nvme)
         let (staged, digests) = try await stage(payload, sealing: key, placement: .blob)
@@ -146,6 +156,7 @@ extension S3Service {
         var response = xmlResponse(x)
         response.set("x-amz-version-id", version.reportedVersionId)
         applyEncryptionHeaders(version.metadata.encryption, to: &response, echoCustomerKey: false)
+        try applyExpiration(version, to: &response)
         return response
     }
 
@@ -183,7 +194,9 @@ extension S3Service {
                 x.element("ChecksumType", kind.rawValue)
             }
         }
-        return xmlResponse(x)
+        var response = xmlResponse(x)
+        try applyAbortDate(upload, to: &response)
+        return response
     }
 
     func listMultipartUploads(_ c: S3Context, _ q: ListUploadsQuery) async throws -> APIResponse {

@@ -9,6 +9,9 @@ extension S3Service {
     func putObject(_ c: S3Context) async throws -> APIResponse {
         try Validation.checkKey(c.key)
         var metadata = try ObjectHeaders.metadata(from: c)
+        let lock = try ObjectLockHeaders.parse(c, nowMillis: store.clock.nowMillis())
+        try lock.check(bucket: try store.configuration(bucket: c.bucket), c, operation: "Put Object")
+        (metadata.retention, metadata.legalHold) = (lock.retention, lock.legalHold)
         let requested = try RequestedEncryption.parse(c)
         let precondition = try ObjectHeaders.writePrecondition(c)
         // Fail fast before reading the body; the commit re-checks atomically.
@@ -26,6 +29,7 @@ extension S3Service {
         response.set("x-amz-version-id", version.reportedVersionId)
         ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
         applyEncryptionHeaders(version.metadata.encryption, to: &response, includeContext: true)
+        try applyExpiration(version, to: &response)
         return response
     }
 
@@ -35,6 +39,7 @@ extension S3Service {
         let customerKey = try CustomerKey.parse(c)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: !head || partNumber != nil)
         let bodyKey = try openEncryption(version.metadata.encryption, bucket: c.bucket, key: c.key, customer: customerKey, unwrap: !head)
+        if !head { try requireReadable(version) }
         switch ReadConditions(c).evaluate(version) {
         case .proceed: break
         case .preconditionFailed(let condition): throw S3Error.preconditionFailed(condition)
@@ -43,6 +48,9 @@ extension S3Service {
         var response = APIResponse()
         ObjectHeaders.apply(version, to: &response, overrides: c.query)
         applyEncryptionHeaders(version.metadata.encryption, to: &response)
+        ObjectLockHeaders.apply(version.metadata, to: &response)
+        applyRestore(version.metadata, to: &response)
+        try applyExpiration(version, requestedVersionId: versionId, to: &response)
         response.set("Accept-Ranges", "bytes")
         let range: Range<Int64>
         if let partNumber {
@@ -130,7 +138,9 @@ extension S3Service {
     func deleteObject(_ c: S3Context, versionId: String?) async throws -> APIResponse {
         // Conditional delete: If-Match with an ETag or `*`, evaluated against the current version.
         let precondition = ObjectHeaders.ifMatch(c.header("if-match"))
-        let outcome = try await store.deleteObject(bucket: c.bucket, key: c.key, versionId: versionId, precondition: precondition)
+        let bypass = try ObjectLockHeaders.bypassGovernance(c, bucket: try store.configuration(bucket: c.bucket))
+        let outcome = try await store.deleteObject(bucket: c.bucket, key: c.key, versionId: versionId, precondition: precondition,
+                                                   bypassGovernance: bypass)
         var response = APIResponse(status: .noContent)
         if outcome.deleteMarker { response.set("x-amz-delete-marker", "true") }
         response.set("x-amz-version-id", outcome.versionId)

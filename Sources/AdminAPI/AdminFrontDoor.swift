@@ -1,0 +1,103 @@
+import Foundation
+import FrontDoors
+import HTTPTypes
+import NIOCore
+import S3API
+import Store
+
+/// Lockstep's own endpoints under `/_lockstep/` — not a valid bucket name, so they never collide with S3 paths.
+/// Health and readiness are open; everything else is signed as an S3 request is (SigV4, service `s3`, the server's
+/// credentials) and refused with S3's error XML otherwise. Answers are JSON. See docs/admin-api.md.
+public struct AdminFrontDoor: FrontDoor {
+    public static let prefix = "/_lockstep/"
+
+    let s3: S3Service
+    let clock: any AdvanceableClock
+    let lifecycle: LifecycleRunner
+    /// Called after the clock moves, so background work catches up at once instead of at its next wake.
+    let clockMoved: @Sendable () -> Void
+
+    public init(s3: S3Service, clock: any AdvanceableClock, lifecycle: LifecycleRunner, clockMoved: @escaping @Sendable () -> Void = {}) {
+        self.s3 = s3
+        self.clock = clock
+        self.lifecycle = lifecycle
+        self.clockMoved = clockMoved
+    }
+
+    public static func handles(_ request: APIRequest) -> Bool { request.rawPath.hasPrefix(prefix) }
+
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        let endpoint = (request.method.rawValue, String(request.rawPath.dropFirst(Self.prefix.count)))
+        switch endpoint {
+        case ("GET", "health"), ("GET", "ready"):
+            return Self.plainText("ok\n")
+        case ("GET", "clock"), ("POST", "clock"), ("POST", "lifecycle/run"):
+            if let refusal = s3.refusalUnlessSigned(request) { return refusal }
+        default:
+            return Self.error(.notFound, "NotFound", "No Lockstep endpoint \(request.method.rawValue) \(request.rawPath)")
+        }
+        do {
+            switch endpoint.1 {
+            case "clock":
+                if request.method == .post { try advanceClock(request) }
+                return Self.json(clockDocument())
+            default:
+                let result = try await lifecycle.runPass()
+                return Self.json(["expired": result.expired, "noncurrentExpired": result.noncurrentExpired,
+                                  "deleteMarkersRemoved": result.deleteMarkersRemoved, "transitioned": result.transitioned,
+                                  "uploadsAborted": result.uploadsAborted])
+            }
+        } catch let error as AdminError {
+            return Self.error(.badRequest, "InvalidArgument", error.message)
+        } catch {
+            return Self.error(.internalServerError, "InternalError", "\(error)")
+        }
+    }
+
+    struct AdminError: Error { let message: String }
+
+    /// `POST /_lockstep/clock?advance=SECONDS`: a non-negative number of seconds (fractions allowed).
+    func advanceClock(_ request: APIRequest) throws {
+        let parameters = request.rawQuery.split(separator: "&").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
+        guard let advance = parameters.first(where: { $0.first == "advance" }), advance.count == 2 else {
+            throw AdminError(message: "POST /_lockstep/clock needs ?advance=SECONDS")
+        }
+        guard let seconds = Double(advance[1]), seconds.isFinite, seconds >= 0,
+              seconds * 1000 <= Double(OffsetClock.maximumOffsetMillis - clock.offsetMillis) else {
+            throw AdminError(message: "advance must be a non-negative number of seconds within 10,000 years, not \"\(advance[1])\"")
+        }
+        try clock.advance(byMillis: Int64((seconds * 1000).rounded()))
+        clockMoved()
+    }
+
+    func clockDocument() -> [String: Any] {
+        ["now": Self.iso8601(clock.nowMillis()), "offsetSeconds": Double(clock.offsetMillis) / 1000,
+         "daySeconds": Double(lifecycle.schedule.dayMillis) / 1000]
+    }
+
+    /// `2026-12-04T21:45:33.123Z`
+    static func iso8601(_ millis: Int64) -> String {
+        let t = HTTPDate.components(millis)
+        let two = HTTPDate.two
+        let fraction = String(millis % 1000 + 1000).dropFirst()
+        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).\(fraction)Z"
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> APIResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var response = APIResponse(status: status, body: .bytes(ByteBuffer(bytes: Array(data) + [10])))
+        response.set("Content-Type", "application/json")
+        response.set("Server", "Lockstep")
+        return response
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> APIResponse {
+        json(["error": code, "message": message], status: status)
+    }
+
+    static func plainText(_ text: String) -> APIResponse {
+        var response = APIResponse(body: .bytes(ByteBuffer(string: text)))
+        response.set("Content-Type", "text/plain")
+        return response
+    }
+}
