@@ -72,6 +72,7 @@ public struct LockstepServer {
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: groupConfiguration).run()
         await sweep.wait()
+        await lifecycle.waitUntilIdle()
         try store.close()
     }
 

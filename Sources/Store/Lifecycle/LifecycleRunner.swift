@@ -28,6 +28,11 @@ public final class LifecycleRunner: @unchecked Sendable {
         return try await task.value
     }
 
+    /// Waits for the pass in progress (and any queued behind it) to end: the server calls it before closing the store.
+    public func waitUntilIdle() async {
+        _ = await lock.withLock({ tail })?.result
+    }
+
     /// How often the background worker looks for due work: twice per lifecycle day, at most every minute and at
     /// least every 100 ms — so a rule runs within about half a day of its due time.
     public var wakeIntervalMillis: Int64 { min(max(schedule.dayMillis / 2, 100), 60_000) }
