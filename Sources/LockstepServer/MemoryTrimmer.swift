@@ -37,7 +37,7 @@ final class MemoryTrimmer: Service {
     func trimIfIdle() -> Bool {
         guard inFlight.load(ordering: .relaxed) == 0, passesLeft.load(ordering: .relaxed) > 0 else { return false }
         passesLeft.subtract(1, ordering: .relaxed)
-        malloc_trim(0)
+        _ = malloc_trim(0)
         return true
     }
 }
