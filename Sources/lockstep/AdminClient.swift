@@ -54,6 +54,8 @@ struct AdminClient {
         }
         var request = URLRequest(url: url)
         request.httpMethod = method
+        // A lifecycle pass over a large store takes as long as it takes; URLSession's default 60 s would cut it off.
+        request.timeoutInterval = 3600
         for (name, value) in signed.request.headers where name.lowercased() != "host" { request.setValue(value, forHTTPHeaderField: name) }
         let data: Data, response: URLResponse
         do {
