@@ -71,16 +71,8 @@ public struct AdminFrontDoor: FrontDoor {
     }
 
     func clockDocument() -> [String: Any] {
-        ["now": Self.iso8601(clock.nowMillis()), "offsetSeconds": Double(clock.offsetMillis) / 1000,
+        ["now": ISO8601Date.format(clock.nowMillis()), "offsetSeconds": Double(clock.offsetMillis) / 1000,
          "daySeconds": Double(lifecycle.schedule.dayMillis) / 1000]
-    }
-
-    /// `2026-12-04T21:45:33.123Z`
-    static func iso8601(_ millis: Int64) -> String {
-        let t = HTTPDate.components(millis)
-        let two = HTTPDate.two
-        let fraction = String(millis % 1000 + 1000).dropFirst()
-        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).\(fraction)Z"
     }
 
     static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> APIResponse {

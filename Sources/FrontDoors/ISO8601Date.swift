@@ -5,6 +5,15 @@ import Glibc
 /// ISO 8601 dates as S3 documents carry them (lifecycle dates, Object Lock retention): parsed by hand, byte by byte,
 /// so no input can reach a formatter's edge cases.
 public enum ISO8601Date {
+    /// `2026-12-04T21:45:33.123Z`: to the millisecond, for dates kept to the millisecond (Object Lock retention, the
+    /// store clock).
+    public static func format(_ millis: Int64) -> String {
+        let t = HTTPDate.components(millis)
+        let two = HTTPDate.two
+        let fraction = String(((millis % 1000) + 1000) % 1000 + 1000).dropFirst()
+        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).\(fraction)Z"
+    }
+
     /// An ISO 8601 date (`2026-01-01`) or date-time (`2026-01-01T00:00:00Z`, `…00.000Z`, `…00+02:00`) in milliseconds
     /// since the epoch; nil for anything else.
     public static func parse(_ text: String) -> Int64? {

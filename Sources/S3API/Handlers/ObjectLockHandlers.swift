@@ -59,7 +59,7 @@ extension S3Service {
         switch (root.value("Mode"), root.value("RetainUntilDate")) {
         case (nil, nil): retention = nil  // an empty Retention removes it (GOVERNANCE, with bypass)
         case (let modeText?, let dateText?):
-            guard let mode = RetentionMode(rawValue: modeText), let until = S3Time.parseISO8601(dateText) else { throw S3Error.malformedXML() }
+            guard let mode = RetentionMode(rawValue: modeText), let until = ISO8601Date.parse(dateText) else { throw S3Error.malformedXML() }
             guard until > store.clock.nowMillis() else {
                 throw S3Error.invalidArgument("The retain until date must be in the future!", name: "RetainUntilDate", value: dateText)
             }
@@ -79,7 +79,7 @@ extension S3Service {
         var x = XMLWriter()
         x.group("Retention", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("Mode", retention.mode.rawValue)
-            x.element("RetainUntilDate", S3Time.iso8601Millis(retention.retainUntilMillis))
+            x.element("RetainUntilDate", ISO8601Date.format(retention.retainUntilMillis))
         }
         return xmlResponse(x)
     }

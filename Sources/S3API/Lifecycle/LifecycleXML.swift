@@ -314,7 +314,7 @@ enum LifecycleXML {
 
     /// An ISO 8601 date or date-time that must fall on midnight UTC; not a date at all is malformed.
     static func midnight(_ text: String) throws -> Int64 {
-        guard let millis = S3Time.parseISO8601(text) else { throw S3Error.malformedXML() }
+        guard let millis = ISO8601Date.parse(text) else { throw S3Error.malformedXML() }
         guard millis % 86_400_000 == 0 else {
             throw S3Error.invalidArgument("'Date' must be at midnight GMT", name: "Date", value: text)
         }

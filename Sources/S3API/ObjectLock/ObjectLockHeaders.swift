@@ -16,11 +16,11 @@ struct ObjectLockHeaders {
         if let modeText, RetentionMode(rawValue: modeText) == nil {
             throw S3Error.invalidArgument("Unknown wormMode directive.", name: "x-amz-object-lock-mode", value: modeText)
         }
-        if let dateText, S3Time.parseISO8601(dateText) == nil {
+        if let dateText, ISO8601Date.parse(dateText) == nil {
             throw S3Error.invalidArgument("The retain until date must be provided in ISO 8601 format",
                                           name: "x-amz-object-lock-retain-until-date", value: dateText)
         }
-        switch (modeText.flatMap(RetentionMode.init(rawValue:)), dateText.flatMap(S3Time.parseISO8601)) {
+        switch (modeText.flatMap(RetentionMode.init(rawValue:)), dateText.flatMap(ISO8601Date.parse)) {
         case (nil, nil): break
         case (let mode?, let until?):
             guard until > nowMillis else {
@@ -75,7 +75,7 @@ struct ObjectLockHeaders {
     static func apply(_ metadata: ObjectMetadata, to response: inout APIResponse) {
         if let retention = metadata.retention {
             response.set("x-amz-object-lock-mode", retention.mode.rawValue)
-            response.set("x-amz-object-lock-retain-until-date", S3Time.iso8601Millis(retention.retainUntilMillis))
+            response.set("x-amz-object-lock-retain-until-date", ISO8601Date.format(retention.retainUntilMillis))
         }
         if let hold = metadata.legalHold { response.set("x-amz-object-lock-legal-hold", hold ? "ON" : "OFF") }
     }
