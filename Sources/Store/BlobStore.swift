@@ -19,6 +19,8 @@ public final class BlobStore: @unchecked Sendable {
     private let pinLock = NSLock()
     private var pinCounts: [String: Int] = [:]
     private var removedWhilePinned = Set<String>()
+    /// Counts `remove` calls, so a read made without `pinLock` can tell whether a removal ran while it read.
+    private var removals: UInt64 = 0
 
     public init(dataDirectory: String) throws {
         root = dataDirectory
@@ -94,7 +96,8 @@ public final class BlobStore: @unchecked Sendable {
     public func remove(_ ids: [String]) {
         guard !ids.isEmpty else { return }
         let unpinned = pinLock.withLock {
-            ids.filter { id in
+            removals &+= 1
+            return ids.filter { id in
                 guard pinCounts[id] != nil else { return true }
                 removedWhilePinned.insert(id)
                 return false
@@ -105,9 +108,26 @@ public final class BlobStore: @unchecked Sendable {
 
     /// Runs `read` — an index read that finds a version — and pins the blobs of the body it returns, as one step with
     /// respect to `remove`. Blobs are removed only after the commit that stopped referencing them, so a read that
-    /// happens before the removal sees the old row and pins its blobs first, and one that happens after sees the new row.
+    /// starts before no removal ran meanwhile found blobs that still exist.
+    ///
+    /// The read itself runs outside `pinLock` (holding it across the query serialized every GET): `removals` says
+    /// whether a removal ran between the read's start and its pin, and only then is the read repeated under the lock.
+    /// Bodies stored inline have nothing to pin.
     func pinning(_ read: () throws -> ObjectVersion) rethrows -> ObjectVersion {
-        try pinLock.withLock {
+        let before = pinLock.withLock { removals }
+        var version = try read()
+        let ids = version.body?.blobIds ?? []
+        if ids.isEmpty { return version }
+        let pinned = pinLock.withLock { () -> Bool in
+            guard removals == before else { return false }
+            for id in ids { pinCounts[id, default: 0] += 1 }
+            return true
+        }
+        if pinned {
+            version.bodyPin = BlobPin(ids: ids, blobs: self)
+            return version
+        }
+        return try pinLock.withLock {
             var version = try read()
             let ids = version.body?.blobIds ?? []
             if !ids.isEmpty {

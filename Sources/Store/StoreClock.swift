@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The time everything the store records or decides by is measured on: LastModified, upload initiation, lifecycle due
 /// dates, retention, restore expiry, key deletion windows. Signatures are checked against the real clock instead, so
@@ -21,36 +22,37 @@ public struct WallClock: StoreClock {
 }
 
 /// Real time plus an offset that only moves forward, kept in `<data dir>/clock` (written to a temporary file, fsynced,
-/// renamed, directory fsynced), so it survives restarts and `kill -9`. Reading the clock takes a lock and no I/O.
+/// renamed, directory fsynced), so it survives restarts and `kill -9`. Reading the clock is an atomic load and no I/O.
 public final class OffsetClock: AdvanceableClock, @unchecked Sendable {
-    // Unchecked: `offset` is only touched under `lock`.
+    // Unchecked: `offset` is atomic; `lock` serializes advances, so the file and the offset move together.
     private let lock = NSLock()
-    private var offset: Int64
+    /// Read on every request that stamps or decides anything: an atomic load, not a lock.
+    private let offset: Atomic<Int64>
     private let path: String
 
     public init(dataDirectory: String) throws {
         path = dataDirectory + "/clock"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            offset = 0
+            offset = Atomic(0)
             return
         }
         guard let value = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)), value >= 0 else {
             throw StoreError.io("\(path) does not hold a clock offset (a whole number of milliseconds, at least 0)")
         }
-        offset = value
+        offset = Atomic(value)
     }
 
     public func nowMillis() -> Int64 { WallClock().nowMillis() + offsetMillis }
 
-    public var offsetMillis: Int64 { lock.withLock { offset } }
+    public var offsetMillis: Int64 { offset.load(ordering: .acquiring) }
 
     public func advance(byMillis millis: Int64) throws {
         precondition(millis >= 0, "the store clock only moves forward")
         try lock.withLock {
-            let (next, overflow) = offset.addingReportingOverflow(millis)
+            let (next, overflow) = offset.load(ordering: .acquiring).addingReportingOverflow(millis)
             guard !overflow, next <= Self.maximumOffsetMillis else { throw StoreError.io("the store clock cannot move that far") }
             try Self.writeDurably(Array("\(next)\n".utf8), to: path)
-            offset = next
+            offset.store(next, ordering: .releasing)
         }
     }
 

@@ -14,19 +14,21 @@ struct ConnectionLimitTests {
 
     @Test func idleAndStalledConnectionsAreClosed() async throws {
         let fixture = try ServerFixture()
-        try await fixture.application(idleTimeoutSeconds: 1 * Self.scale).test(.live) { client in
+        // 3 s: long enough that a loaded machine sends the partial requests before the server may close them (at
+        // 1 s a busy run of the whole suite saw a connection closed before its half body went out).
+        try await fixture.application(idleTimeoutSeconds: 3 * Self.scale).test(.live) { client in
             #expect(try await fixture.send(client, .put, "/idle").status == .ok)
             let port = try #require(client.port)
-            let idle = try RawConnection(port: port, timeoutSeconds: 5 * Self.scale)
-            let halfHeaders = try RawConnection(port: port, timeoutSeconds: 5 * Self.scale)
+            let idle = try RawConnection(port: port, timeoutSeconds: 10 * Self.scale)
+            let halfHeaders = try RawConnection(port: port, timeoutSeconds: 10 * Self.scale)
             try await halfHeaders.send(Array("GET /_lockstep/health HTTP/1.1\r\nHost: local".utf8))
             // Declares 100 bytes, sends 50, then nothing.
-            let halfBody = try RawConnection(port: port, timeoutSeconds: 5 * Self.scale)
+            let halfBody = try RawConnection(port: port, timeoutSeconds: 10 * Self.scale)
             let head = fixture.rawHead(.put, "/idle/k", headers: [("Content-Length", "100")], body: [UInt8](repeating: 1, count: 100),
                                        auth: .signed, host: "localhost:\(port)")
             try await halfBody.send(head + [UInt8](repeating: 1, count: 50))
             for connection in [idle, halfHeaders, halfBody] {
-                // A client-side timeout (5 s, scaled) would throw instead: the server closed it.
+                // A client-side timeout (10 s, scaled) would throw instead: the server closed it.
                 #expect(try await connection.isClosedByServer(), "closed by the server, not by the client's timeout")
             }
             // Nothing was stored from the stalled upload.

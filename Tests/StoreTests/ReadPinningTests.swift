@@ -92,4 +92,40 @@ import Testing
         #expect(head.bodyPin == nil)
         #expect(f.blobFiles().isEmpty)
     }
+
+    /// The index read runs outside the pin lock; a removal that lands between the read and its pin (an overwrite that
+    /// committed and removed the blobs the read found) makes the read start over, and it returns the new version,
+    /// never one whose blobs are gone.
+    @Test func aRemovalBetweenTheReadAndItsPinMakesTheReadStartOver() async throws {
+        let f = try await fixture()
+        try await f.put("b", "old", bytes(100_000, seed: 1), blob: true)
+        try await f.put("b", "new", bytes(100_000, seed: 2), blob: true)
+        var old = try await f.store.object(bucket: "b", key: "old")
+        var new = try await f.store.object(bucket: "b", key: "new")
+        (old.bodyPin, new.bodyPin) = (nil, nil)
+        var reads = 0
+        var result: ObjectVersion? = f.store.blobs.pinning {
+            reads += 1
+            if reads == 1 {
+                f.store.blobs.remove(old.body?.blobIds ?? [])
+                return old
+            }
+            return new
+        }
+        #expect(reads == 2)
+        #expect(result?.body == new.body)
+        #expect(result?.bodyPin != nil)
+        #expect(f.blobFiles() == new.body?.blobIds, "the old blob went; the new one is pinned")
+        #expect(try f.read(try #require(result)) == bytes(100_000, seed: 2))
+        result = nil
+        #expect(result == nil)
+
+        // Without a removal meanwhile, the first read stands.
+        reads = 0
+        result = f.store.blobs.pinning {
+            reads += 1
+            return new
+        }
+        #expect(reads == 1 && result?.bodyPin != nil)
+    }
 }
