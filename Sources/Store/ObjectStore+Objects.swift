@@ -148,7 +148,7 @@ extension ObjectStore {
             if let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, segments FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'"),
                                           arguments: [bucket.name, key.keyData]) {
                 if let segments: String = old["segments"] { released += try decodeJSON([BodySegment].self, segments).map(\.blob) }
-                try db.execute(sql: "DELETE FROM versions WHERE seq = ?", arguments: [old["seq"] as Int64])
+                try db.cachedStatement(sql: "DELETE FROM versions WHERE seq = ?").execute(arguments: [old["seq"] as Int64])
             }
         }
         var metadata = object?.metadata ?? ObjectMetadata()
@@ -221,11 +221,11 @@ extension ObjectStore {
         let seq: Int64 = row["seq"]
         var released: [String] = []
         if let segments: String = row["segments"] { released = try decodeJSON([BodySegment].self, segments).map(\.blob) }
-        try db.execute(sql: "DELETE FROM versions WHERE seq = ?", arguments: [seq])
+        try db.cachedStatement(sql: "DELETE FROM versions WHERE seq = ?").execute(arguments: [seq])
         if row["is_latest"] as Bool {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE versions SET is_latest = 1 WHERE seq = (SELECT max(seq) FROM versions WHERE bucket = ? AND key = ?)
-                """, arguments: [bucket, key.keyData])
+                """).execute(arguments: [bucket, key.keyData])
         }
         return released
     }

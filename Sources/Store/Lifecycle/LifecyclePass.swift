@@ -92,6 +92,7 @@ extension ObjectStore {
         var walk: KeyWalk?
         var result = LifecyclePassResult()
         while true {
+            let batchStarted = DispatchTime.now().uptimeNanoseconds
             let position = walk
             let rows: [ScannedVersion] = try await readSnapshot { db in
                 var rows: [Row] = []
@@ -118,7 +119,8 @@ extension ObjectStore {
                 walk = state
             }
             result = result + (try await applyLifecycle(actions, bucket: bucket))
-            await Task.yield()
+            // Rest as long as the batch took: a pass takes at most half of a core, and requests keep the rest.
+            try await Task.sleep(nanoseconds: DispatchTime.now().uptimeNanoseconds - batchStarted)
         }
         return result
     }
@@ -229,18 +231,20 @@ extension ObjectStore {
                     result.noncurrentExpired += 1
                 case .removeExpiredMarker(let seq, let key):
                     guard let row = try Self.versionRowIfPresent(db, seq: seq), row["is_latest"] as Bool, row["is_delete_marker"] as Bool,
-                          try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE bucket = ? AND key = ?", arguments: [bucket, key]) == 1
+                          try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM versions WHERE bucket = ? AND key = ?"),
+                                           arguments: [bucket, key]) == 1
                     else { continue }
                     released += try Self.removeVersionRow(db, row, bucket: bucket, key: String(decoding: key, as: UTF8.self))
                     result.deleteMarkersRemoved += 1
                 case .transition(let seq, let storageClass):
-                    guard let meta = try Data.fetchOne(db, sql: "SELECT meta FROM versions WHERE seq = ? AND is_delete_marker = 0", arguments: [seq])
+                    guard let meta = try Data.fetchOne(db.cachedStatement(sql: "SELECT meta FROM versions WHERE seq = ? AND is_delete_marker = 0"),
+                                                       arguments: [seq])
                     else { continue }
                     var metadata = try MetadataCodec.decode(meta)
                     guard StorageClass.coldness(storageClass) > StorageClass.coldness(metadata.storageClass) else { continue }
                     metadata.storageClass = storageClass
-                    try db.execute(sql: "UPDATE versions SET storage_class = ?, meta = ? WHERE seq = ?",
-                                   arguments: [storageClass, MetadataCodec.encode(metadata), seq])
+                    try db.cachedStatement(sql: "UPDATE versions SET storage_class = ?, meta = ? WHERE seq = ?")
+                        .execute(arguments: [storageClass, MetadataCodec.encode(metadata), seq])
                     result.transitioned += 1
                 case .abortUpload(let uploadId):
                     guard try Bool.fetchOne(db, sql: "SELECT 1 FROM uploads WHERE upload_id = ?", arguments: [uploadId]) != nil else { continue }
@@ -256,7 +260,8 @@ extension ObjectStore {
     }
 
     static func versionRowIfPresent(_ db: Database, seq: Int64) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments, meta FROM versions WHERE seq = ?", arguments: [seq])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, is_latest, is_delete_marker, segments, meta FROM versions WHERE seq = ?"),
+                         arguments: [seq])
     }
 
     static func versionRow(_ db: Database, seq: Int64) throws -> Row {
