@@ -101,6 +101,7 @@ let package = Package(
             "S3API", "FrontDoors", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto", "LockstepTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KMSAPITests", dependencies: [
             "KMSAPI", "AWSJSON", "FrontDoors", "KeyService", "SigV4", "LockstepCrypto", "LockstepTestSupport",

@@ -31,7 +31,7 @@ public struct AdminFrontDoor: FrontDoor {
         switch endpoint {
         case ("GET", "health"), ("GET", "ready"):
             return Self.plainText("ok\n")
-        case ("GET", "clock"), ("POST", "clock"), ("POST", "lifecycle/run"):
+        case ("GET", "clock"), ("POST", "clock"), ("POST", "lifecycle/run"), ("POST", "logs/flush"):
             if let refusal = s3.refusalUnlessSigned(request) { return refusal }
         default:
             return Self.error(.notFound, "NotFound", "No Lockstep endpoint \(request.method.rawValue) \(request.rawPath)")
@@ -41,6 +41,9 @@ public struct AdminFrontDoor: FrontDoor {
             case "clock":
                 if request.method == .post { try advanceClock(request) }
                 return Self.json(clockDocument())
+            case "logs/flush":
+                let result = await s3.flushAccessLogs()
+                return Self.json(["delivered": result.delivered.map { ["bucket": $0.bucket, "key": $0.key] }, "pending": result.pending])
             default:
                 let result = try await lifecycle.runPass()
                 return Self.json(["expired": result.expired, "noncurrentExpired": result.noncurrentExpired,

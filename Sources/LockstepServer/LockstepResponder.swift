@@ -48,7 +48,8 @@ public struct LockstepResponder: HTTPResponder {
                 throw BodyReadError(error)
             }
         }
-        return APIRequest(method: request.method, target: request.head.path ?? "/", headers: headers, body: body)
+        return APIRequest(method: request.method, target: request.head.path ?? "/", headers: headers, body: body,
+                          remoteAddress: channel.remoteAddress?.ipAddress)
     }
 
     /// Content-Length is the exact length of fixed and streamed bodies. An empty body keeps the length a front door gave

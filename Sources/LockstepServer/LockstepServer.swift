@@ -56,11 +56,22 @@ public struct LockstepServer {
         let configuration = self.configuration
         let sweep = SweepTask()
         let lifecycle = LifecycleRunner(store: store, schedule: configuration.lifecycleSchedule)
-        let protocols = Self.frontDoors(configuration, store: store, clock: clock, keyring: keyring, lifecycle: lifecycle, logger: logger)
+        let accessLog: AccessLog
+        do {
+            accessLog = AccessLog(spool: try AccessLogSpool(dataDirectory: dataDirectory, now: { store.clock.nowMillis() }, logger: logger),
+                                  flushIntervalMillis: max(1, Int64((configuration.accessLogFlushSeconds * 1000).rounded())))
+        } catch {
+            throw ServerStartError.unusableDataDirectory(dataDirectory, Self.describe(error))
+        }
+        let protocols = Self.frontDoors(configuration, store: store, clock: clock, keyring: keyring, lifecycle: lifecycle,
+                                        accessLog: accessLog, logger: logger)
+        let s3 = protocols.s3 as? S3Service
         let maxConnections = configuration.maxConnections ?? OpenFiles.defaultMaxConnections(openFileLimit: openFileLimit)
         let app = Self.application(protocols: protocols, address: configuration.address, port: configuration.port,
                                    idleTimeoutSeconds: configuration.idleTimeoutSeconds, maxConnections: maxConnections,
-                                   services: [LifecycleWorker(runner: lifecycle, logger: logger)], logger: logger) { channel in
+                                   services: [LifecycleWorker(runner: lifecycle, logger: logger),
+                                              AccessLogWorker(accessLog: accessLog, flush: { await s3?.flushAccessLogs() }, logger: logger)],
+                                   logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuration.port
             Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
             // Blobs left by a crash between install and commit; off the start-up path.
@@ -73,6 +84,8 @@ public struct LockstepServer {
         try await ServiceGroup(configuration: groupConfiguration).run()
         await sweep.wait()
         await lifecycle.waitUntilIdle()
+        // Every request has been answered: what they recorded is delivered now, or kept on disk for the next start.
+        _ = await s3?.flushAccessLogs()
         try store.close()
     }
 
@@ -98,12 +111,14 @@ public struct LockstepServer {
     /// Signatures are checked against real time (`signingClock`), never the store clock, so moving the store clock
     /// never breaks signing.
     public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, clock: any AdvanceableClock, keyring: Keyring,
-                                  lifecycle: LifecycleRunner, signingClock: any StoreClock = WallClock(), logger: Logger) -> ProtocolRouter {
+                                  lifecycle: LifecycleRunner, accessLog: AccessLog? = nil, signingClock: any StoreClock = WallClock(),
+                                  logger: Logger) -> ProtocolRouter {
         let authenticator = Authenticator(credentials: [configuration.accessKey: configuration.secretKey],
                                           allowAnyCredentials: configuration.allowAnyCredentials, nowMillis: { signingClock.nowMillis() })
         let s3Configuration = S3ServiceConfiguration(region: configuration.region, domain: configuration.domain,
                                                      lifecycleSchedule: lifecycle.schedule)
-        let s3 = S3Service(store: store, keyring: keyring, configuration: s3Configuration, authenticator: authenticator, logger: logger)
+        let s3 = S3Service(store: store, keyring: keyring, configuration: s3Configuration, authenticator: authenticator,
+                           accessLog: accessLog, logger: logger)
         let kms = AWSJSONFrontDoor(service: KMSService(keyring: keyring, region: configuration.region), authenticator: authenticator, logger: logger)
         let admin = AdminFrontDoor(s3: s3, clock: clock, lifecycle: lifecycle) {
             // Work the move made due is done now rather than at the worker's next wake.

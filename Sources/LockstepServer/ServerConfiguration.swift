@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int?
     /// The length of a lifecycle "day" in seconds (86,400 as on AWS; shorter makes rules fire in real time).
     public var lifecycleDaySeconds: Double = 86_400
+    /// The longest a server access log record waits before it is delivered to its target bucket.
+    public var accessLogFlushSeconds: Double = 60
 
     public var lifecycleSchedule: LifecycleSchedule {
         LifecycleSchedule(dayMillis: max(1, Int64((lifecycleDaySeconds * 1000).rounded())))

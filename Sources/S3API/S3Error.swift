@@ -5,6 +5,7 @@ import Store
 /// Every S3 error code Lockstep answers with, each with its HTTP status and AWS's default message (the S3 API
 /// reference's error code list): one table, so a code never travels with the wrong status.
 public enum S3ErrorCode: String, Sendable, CaseIterable {
+    case accessControlListNotSupported = "AccessControlListNotSupported"
     case accessDenied = "AccessDenied"
     case authorizationHeaderMalformed = "AuthorizationHeaderMalformed"
     case authorizationQueryParametersError = "AuthorizationQueryParametersError"
@@ -31,6 +32,7 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
     case invalidRequest = "InvalidRequest"
     case invalidStorageClass = "InvalidStorageClass"
     case invalidTag = "InvalidTag"
+    case invalidTargetBucketForLogging = "InvalidTargetBucketForLogging"
     case invalidURI = "InvalidURI"
     case keyTooLongError = "KeyTooLongError"
     case kmsDisabled = "KMS.DisabledException"
@@ -61,6 +63,7 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
     /// The HTTP status and AWS's default message.
     private var entry: (status: HTTPResponse.Status, message: String) {
         switch self {
+        case .accessControlListNotSupported: return (.badRequest, "The bucket does not allow ACLs")
         case .accessDenied: return (.forbidden, "Access Denied")
         case .authorizationHeaderMalformed: return (.badRequest, "The authorization header you provided is invalid.")
         case .authorizationQueryParametersError: return (.badRequest, "Error parsing the X-Amz-Credential parameter.")
@@ -91,6 +94,7 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
         case .invalidRequest: return (.badRequest, "Invalid Request")
         case .invalidStorageClass: return (.badRequest, "The storage class you specified is not valid")
         case .invalidTag: return (.badRequest, "The tag provided was not a valid tag.")
+        case .invalidTargetBucketForLogging: return (.badRequest, "The target bucket for logging does not exist")
         case .invalidURI: return (.badRequest, "Couldn't parse the specified URI.")
         case .keyTooLongError: return (.badRequest, "Your key is too long")
         case .kmsDisabled, .kmsInvalidState, .kmsNotFound: return (.badRequest, "The KMS key cannot be used.")

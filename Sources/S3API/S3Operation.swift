@@ -24,6 +24,8 @@ public enum S3Operation: Sendable, Equatable {
     case deleteBucketLifecycle
     case putObjectLockConfiguration
     case getObjectLockConfiguration
+    case putBucketLogging
+    case getBucketLogging
     case listObjects(ListObjectsQuery)
     case listObjectsV2(ListObjectsV2Query)
     case listObjectVersions(ListVersionsQuery)
@@ -76,6 +78,8 @@ public enum S3Operation: Sendable, Equatable {
         case .deleteBucketLifecycle: return "DeleteBucketLifecycle"
         case .putObjectLockConfiguration: return "PutObjectLockConfiguration"
         case .getObjectLockConfiguration: return "GetObjectLockConfiguration"
+        case .putBucketLogging: return "PutBucketLogging"
+        case .getBucketLogging: return "GetBucketLogging"
         case .putObjectRetention: return "PutObjectRetention"
         case .getObjectRetention: return "GetObjectRetention"
         case .putObjectLegalHold: return "PutObjectLegalHold"

@@ -3,7 +3,7 @@ import Store
 
 /// Bucket sub-resources Lockstep knows but does not implement yet: answered with NotImplemented rather than misrouted.
 let unsupportedBucketSubresources: Set<String> = [
-    "acl", "policy", "policyStatus", "cors", "logging", "ownershipControls", "website",
+    "acl", "policy", "policyStatus", "cors", "ownershipControls", "website",
     "notification", "accelerate", "requestPayment", "replication", "publicAccessBlock", "analytics", "inventory", "metrics",
     "intelligent-tiering", "metadataTable", "session",
 ]
@@ -40,6 +40,7 @@ enum S3Router {
             if has("encryption") { return .getBucketEncryption }
             if has("lifecycle") { return .getBucketLifecycleConfiguration }
             if has("object-lock") { return .getObjectLockConfiguration }
+            if has("logging") { return .getBucketLogging }
             if has("versions") { return .listObjectVersions(try listVersionsQuery(query)) }
             if has("uploads") { return .listMultipartUploads(try listUploadsQuery(query)) }
             switch query["list-type"] {
@@ -53,6 +54,7 @@ enum S3Router {
             if has("encryption") { return .putBucketEncryption }
             if has("lifecycle") { return .putBucketLifecycleConfiguration }
             if has("object-lock") { return .putObjectLockConfiguration }
+            if has("logging") { return .putBucketLogging }
             return .createBucket
         case .head:
             return .headBucket

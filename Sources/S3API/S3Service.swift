@@ -30,6 +30,8 @@ struct S3Context {
     let query: QueryParameters
     let auth: VerifiedRequest?
     let requestId: String
+    /// Set when the server keeps access logs: handlers note what a record needs that the response does not show.
+    let trace: AccessLogTrace?
 
     func header(_ name: String) -> String? { request.header(name) }
 }
@@ -44,48 +46,68 @@ public final class S3Service: FrontDoor {
     let addressing: S3Addressing
     let logger: Logger
     let hostId = RequestIds.hostId()
+    public let accessLog: AccessLog?
 
     public init(store: ObjectStore, keyring: Keyring, configuration: S3ServiceConfiguration, authenticator: Authenticator,
-                logger: Logger = Logger(label: "lockstep.s3")) {
+                accessLog: AccessLog? = nil, logger: Logger = Logger(label: "lockstep.s3")) {
         self.store = store
         self.keyring = keyring
         self.configuration = configuration
         self.authenticator = authenticator
+        self.accessLog = accessLog
         addressing = S3Addressing(domain: configuration.domain)
         self.logger = logger
     }
 
     public func handle(_ request: APIRequest) async -> APIResponse {
         let requestId = RequestIds.requestId()
+        let trace = accessLog == nil ? nil : AccessLogTrace(receivedMillis: store.clock.nowMillis())
+        var request = request
+        if let trace { request.body = trace.watching(request.body) }
         var resource = request.rawPath
         var response: APIResponse
         do {
             let (bucket, key) = try addressing.address(request)
+            trace?.bucket = bucket
+            trace?.key = key
             resource = key.isEmpty ? (bucket.isEmpty ? "/" : "/\(bucket)") : "/\(bucket)/\(key)"
             let query = QueryParameters(raw: request.rawQuery)
+            trace?.query = query
             let auth = try authenticate(request)
+            trace?.auth = auth
             let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
                                                query: query, headers: request.headers)
-            let context = S3Context(request: request, operation: operation, bucket: bucket, key: key, query: query, auth: auth, requestId: requestId)
+            let context = S3Context(request: request, operation: operation, bucket: bucket, key: key, query: query, auth: auth,
+                                    requestId: requestId, trace: trace)
             response = try await dispatch(context)
-        } catch let error as S3Error {
-            response = render(error, resource: resource, requestId: requestId, method: request.method)
-        } catch let error as StoreError {
-            response = render(S3Error(storeError: error), resource: resource, requestId: requestId, method: request.method)
-        } catch let error as BodyReadError {
-            logger.debug("request \(requestId): \(error)")
-            response = render(S3Error(.incompleteBody, "The request body ended before its declared length, or was not well framed."),
-                              resource: resource, requestId: requestId, method: request.method)
         } catch {
-            logger.error("request failed: \(error)")
-            response = render(.internalError(), resource: resource, requestId: requestId, method: request.method)
+            let failure = s3Error(for: error, requestId: requestId)
+            trace?.errorCode = failure.code.rawValue
+            response = render(failure, resource: resource, requestId: requestId, method: request.method)
         }
         response.set("x-amz-request-id", requestId)
         response.set("x-amz-id-2", hostId)
         response.set("Server", "Lockstep")
         // Real time, as signatures are checked against: clients correct their clock skew from this header.
         response.set("Date", HTTPDate.format(authenticator.nowMillis()))
+        if let trace { response = recordAccess(trace, request, response, requestId: requestId) }
         return response
+    }
+
+    /// Every failure as the S3 error it is answered with.
+    func s3Error(for error: any Error, requestId: String) -> S3Error {
+        switch error {
+        case let error as S3Error:
+            return error
+        case let error as StoreError:
+            return S3Error(storeError: error)
+        case let error as BodyReadError:
+            logger.debug("request \(requestId): \(error)")
+            return S3Error(.incompleteBody, "The request body ended before its declared length, or was not well framed.")
+        default:
+            logger.error("request failed: \(error)")
+            return .internalError()
+        }
     }
 
     func render(_ error: S3Error, resource: String, requestId: String, method: HTTPRequest.Method) -> APIResponse {
@@ -127,6 +149,8 @@ public final class S3Service: FrontDoor {
         case .deleteBucketLifecycle: return try await deleteBucketLifecycle(c)
         case .putObjectLockConfiguration: return try await putObjectLockConfiguration(c)
         case .getObjectLockConfiguration: return try await getObjectLockConfiguration(c)
+        case .putBucketLogging: return try await putBucketLogging(c)
+        case .getBucketLogging: return try await getBucketLogging(c)
         case .putObjectRetention(let versionId): return try await putObjectRetention(c, versionId: versionId)
         case .getObjectRetention(let versionId): return try await getObjectRetention(c, versionId: versionId)
         case .putObjectLegalHold(let versionId): return try await putObjectLegalHold(c, versionId: versionId)

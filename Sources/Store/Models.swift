@@ -22,6 +22,8 @@ public struct BucketConfiguration: Sendable, Codable, Equatable {
     public var objectLock: ObjectLockConfiguration?
     /// PutBucketLifecycleConfiguration's rules, run by lifecycle passes.
     public var lifecycle: LifecycleConfiguration?
+    /// PutBucketLogging's target: where this bucket's server access log records go.
+    public var logging: BucketLogging?
     public init(tags: [Tag]? = nil, encryption: BucketEncryption? = nil, lifecycle: LifecycleConfiguration? = nil,
                 objectLock: ObjectLockConfiguration? = nil) {
         self.tags = tags; self.encryption = encryption; self.lifecycle = lifecycle; self.objectLock = objectLock

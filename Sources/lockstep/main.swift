@@ -37,7 +37,7 @@ struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
         abstract: "A local, S3-compatible object store for Terraform state, tests and learning.",
-        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self],
+        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self, Logs.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -55,6 +55,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may wait for request headers or between body pieces before it is closed (env LOCKSTEP_IDLE_TIMEOUT, default 30).") var idleTimeout: Int?
     @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait their turn (env LOCKSTEP_MAX_CONNECTIONS, default from the open-file limit).") var maxConnections: Int?
     @Option(name: .customLong("lifecycle-day-seconds"), help: "Length of a lifecycle day in seconds; shorter makes rules fire in real time (env LOCKSTEP_LIFECYCLE_DAY_SECONDS, default 86400).") var lifecycleDaySeconds: Double?
+    @Option(name: .customLong("access-log-flush-seconds"), help: "Longest a server access log record waits before delivery to its target bucket (env LOCKSTEP_ACCESS_LOG_FLUSH_SECONDS, default 60).") var accessLogFlushSeconds: Double?
     @Flag(help: "Use a temporary data directory, removed on exit.") var ephemeral = false
     @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
 
@@ -64,6 +65,9 @@ struct Serve: AsyncParsableCommand {
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let lifecycleDaySeconds, !(lifecycleDaySeconds >= 0.001 && lifecycleDaySeconds <= 86_400 * 366) {
             throw ValidationError("--lifecycle-day-seconds must be between 0.001 and 31622400")
+        }
+        if let accessLogFlushSeconds, !(accessLogFlushSeconds >= 0.2 && accessLogFlushSeconds <= 86_400) {
+            throw ValidationError("--access-log-flush-seconds must be between 0.2 and 86400")
         }
     }
 
@@ -105,6 +109,14 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("LOCKSTEP_LIFECYCLE_DAY_SECONDS must be a number of seconds between 0.001 and 31622400")
             }
             configuration.lifecycleDaySeconds = value
+        }
+        if let accessLogFlushSeconds {
+            configuration.accessLogFlushSeconds = accessLogFlushSeconds
+        } else if let text = env["LOCKSTEP_ACCESS_LOG_FLUSH_SECONDS"] {
+            guard let value = Double(text), value >= 0.2, value <= 86_400 else {
+                throw ValidationError("LOCKSTEP_ACCESS_LOG_FLUSH_SECONDS must be a number of seconds between 0.2 and 86400")
+            }
+            configuration.accessLogFlushSeconds = value
         }
         do {
             try await LockstepServer(configuration: configuration).run()

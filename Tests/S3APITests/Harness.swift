@@ -5,6 +5,7 @@ import KeyService
 import LockstepCrypto
 import LockstepTestSupport
 import LockstepXML
+import Logging
 import NIOCore
 import S3API
 import SigV4
@@ -23,15 +24,19 @@ final class S3TestServer: @unchecked Sendable {
     let service: S3Service
     let signer = RequestSigner()
 
-    init(region: String = "us-east-1") throws {
+    /// `accessLog`: keep server access logs (spooled in the test's directory; delivered by `service.flushAccessLogs()`).
+    init(region: String = "us-east-1", accessLog: Bool = false, accessLogSegmentLimit: Int = 8 << 20) throws {
         directory = NSTemporaryDirectory() + "lockstep-s3tests-" + UUID().uuidString
         clock = ManualClock()
         store = try ObjectStore(dataDirectory: directory, clock: clock)
         let clock = self.clock
         keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
                               now: { clock.nowMillis() })
+        let log = accessLog ? AccessLog(spool: try AccessLogSpool(dataDirectory: directory, now: { clock.nowMillis() }, segmentLimit: accessLogSegmentLimit,
+                                                          logger: Logger(label: "test"))) : nil
         service = S3Service(store: store, keyring: keyring, configuration: S3ServiceConfiguration(region: region),
-                            authenticator: Authenticator(credentials: [testAccessKey: testSecretKey], nowMillis: { clock.nowMillis() }))
+                            authenticator: Authenticator(credentials: [testAccessKey: testSecretKey], nowMillis: { clock.nowMillis() }),
+                            accessLog: log)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

@@ -14,6 +14,7 @@ extension S3Service {
         }
         try requireReadable(version)
         try ReadConditions(c, prefix: "x-amz-copy-source-").requireForCopy(version)
+        c.trace?.copySource = (source.bucket, source.key, source.versionId, version.size)
         return version
     }
 
@@ -71,6 +72,7 @@ extension S3Service {
         let version = try await store.putObject(bucket: c.bucket, key: c.key,
                                                 NewObject(etag: staged.digests.md5?.hexString ?? "", metadata: metadata, body: staged),
                                                 precondition: precondition)
+        c.trace?.objectSize = version.size
         var x = XMLWriter()
         x.group("CopyObjectResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("LastModified", S3Time.iso8601(version.lastModifiedMillis))

@@ -24,6 +24,7 @@ extension S3Service {
                 let precondition = ObjectHeaders.ifMatch(object.value("ETag"))
                 let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId, precondition: precondition,
                                                            bypassGovernance: bypass)
+                c.trace?.batchDeleted.append((key, versionId))
                 if quiet { continue }
                 x.group("Deleted") { x in
                     x.element("Key", key)

@@ -88,6 +88,7 @@ extension S3Service {
         let etag = digests.md5Hex ?? ""
         try await store.putPart(bucket: c.bucket, key: c.key, uploadId: uploadId, partNumber: number, body: staged, etag: etag,
                                 checksum: digests.checksum)
+        c.trace?.objectSize = staged.digests.length
         var response = APIResponse()
         response.set("ETag", "\"\(etag)\"")
         if let checksum = digests.checksum { response.set(checksum.algorithm.headerName, checksum.value) }
@@ -141,6 +142,7 @@ extension S3Service {
         guard !requested.isEmpty else { throw S3Error.malformedXML() }
         let version = try await store.completeUpload(bucket: c.bucket, key: c.key, uploadId: uploadId, parts: requested,
                                                      precondition: precondition, finish: MultipartChecksum.combine)
+        c.trace?.objectSize = version.size
         var x = XMLWriter()
         let host = c.header("host") ?? "localhost"
         x.group("CompleteMultipartUploadResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in

@@ -24,6 +24,7 @@ extension S3Service {
         let version = try await store.putObject(bucket: c.bucket, key: c.key,
                                                 NewObject(etag: digests.md5Hex ?? "", metadata: metadata, body: staged),
                                                 precondition: precondition)
+        c.trace?.objectSize = version.size
         var response = APIResponse()
         response.set("ETag", "\"\(version.etag)\"")
         response.set("x-amz-version-id", version.reportedVersionId)
@@ -39,6 +40,7 @@ extension S3Service {
         let customerKey = try CustomerKey.parse(c)
         let version = try await store.object(bucket: c.bucket, key: c.key, versionId: versionId, withBody: !head || partNumber != nil)
         let bodyKey = try openEncryption(version.metadata.encryption, bucket: c.bucket, key: c.key, customer: customerKey, unwrap: !head)
+        c.trace?.objectSize = version.size
         if !head { try requireReadable(version) }
         switch ReadConditions(c).evaluate(version) {
         case .proceed: break
