@@ -151,7 +151,9 @@ public final class AccessLogSpool: @unchecked Sendable {
         guard !bytes.isEmpty else { return }
         if openFile == nil {
             let path = directory + "/" + Self.openName
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil) {
+                throw POSIXError(.EIO)
+            }
             guard let handle = FileHandle(forWritingAtPath: path) else { throw POSIXError(.EIO) }
             openSize = Int(try handle.seekToEnd())
             openFile = handle

@@ -43,7 +43,7 @@ enum LifecycleXML {
     // MARK: Rules
 
     static func parseRule(_ node: XMLNode, legacy: Bool) throws -> LifecycleRule {
-        let id = try node.value("ID") ?? generatedId()
+        let id = node.value("ID") ?? generatedId()
         guard id.count <= 255 else { throw S3Error.invalidArgument("ID length should not exceed allowed limit of 255", name: "ID", value: id) }
         let enabled: Bool
         switch node.value("Status") {

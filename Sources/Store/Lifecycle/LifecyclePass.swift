@@ -94,7 +94,8 @@ extension ObjectStore {
         while true {
             let batchStarted = DispatchTime.now().uptimeNanoseconds
             let position = walk
-            let rows: [ScannedVersion] = try await readSnapshot { db in
+            // Reading and deciding run on a dispatch thread, not on an event loop that serves requests.
+            let (actions, scanned, next): ([LifecycleAction], Int, KeyWalk?) = try await readSnapshot { db in
                 var rows: [Row] = []
                 if let position {
                     rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
@@ -104,20 +105,23 @@ extension ObjectStore {
                     rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM versions WHERE bucket = ? AND key > ? ORDER BY key, seq DESC LIMIT ?",
                                              arguments: [bucket, position?.key ?? Data(), Self.lifecycleBatchSize - rows.count])
                 }
-                return try rows.map { try ScannedVersion($0, withTags: needsTags) }
-            }
-            if rows.isEmpty { break }
-            var actions: [LifecycleAction] = []
-            for version in rows {
-                var state = walk.flatMap { $0.key == version.key ? $0 : nil } ?? KeyWalk(key: version.key)
-                state.seq = version.seq
-                if let decision = Self.decide(version, walk: state, rules: rules, lifecycle: lifecycle, now: now, schedule: schedule) {
-                    actions.append(decision)
+                var walk = position
+                var actions: [LifecycleAction] = []
+                for row in rows {
+                    let version = try ScannedVersion(row, withTags: needsTags)
+                    var state = walk.flatMap { $0.key == version.key ? $0 : nil } ?? KeyWalk(key: version.key)
+                    state.seq = version.seq
+                    if let decision = Self.decide(version, walk: state, rules: rules, lifecycle: lifecycle, now: now, schedule: schedule) {
+                        actions.append(decision)
+                    }
+                    if !version.isLatest { state.noncurrentSeen += 1 }
+                    state.newerCreatedMillis = version.createdMillis
+                    walk = state
                 }
-                if !version.isLatest { state.noncurrentSeen += 1 }
-                state.newerCreatedMillis = version.createdMillis
-                walk = state
+                return (actions, rows.count, walk)
             }
+            if scanned == 0 { break }
+            walk = next
             result = result + (try await applyLifecycle(actions, bucket: bucket))
             // Rest as long as the batch took: a pass takes at most half of a core, and requests keep the rest.
             try await Task.sleep(nanoseconds: DispatchTime.now().uptimeNanoseconds - batchStarted)
