@@ -123,8 +123,12 @@ extension ObjectStore {
             if scanned == 0 { break }
             walk = next
             result = result + (try await applyLifecycle(actions, bucket: bucket))
-            // Rest as long as the batch took: a pass takes at most half of a core, and requests keep the rest.
-            try await Task.sleep(nanoseconds: DispatchTime.now().uptimeNanoseconds - batchStarted)
+            if BackgroundPriority.available {
+                await Task.yield()
+            } else {
+                // Without a lower priority for the batches, rest as long as the batch took: half a core at most.
+                try await Task.sleep(nanoseconds: DispatchTime.now().uptimeNanoseconds - batchStarted)
+            }
         }
         return result
     }
@@ -211,7 +215,7 @@ extension ObjectStore {
     private func applyLifecycle(_ actions: [LifecycleAction], bucket: String) async throws -> LifecyclePassResult {
         guard !actions.isEmpty else { return LifecyclePassResult() }
         let now = clock.nowMillis()
-        let (result, released) = try await writer.write { db -> (LifecyclePassResult, [String]) in
+        let (result, released) = try await writer.write { db -> (LifecyclePassResult, [String]) in try BackgroundPriority.run {
             guard let bucketInfo = try Self.fetchBucket(db, bucket) else { return (LifecyclePassResult(), []) }
             var result = LifecyclePassResult()
             var released: [String] = []
@@ -258,7 +262,7 @@ extension ObjectStore {
                 }
             }
             return (result, released)
-        }
+        } }
         blobs.remove(released)
         return result
     }
