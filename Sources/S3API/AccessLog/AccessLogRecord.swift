@@ -102,12 +102,6 @@ public struct AccessLogRecord: Sendable, Equatable {
     }
 
     /// `[06/Feb/2019:00:00:38 +0000]`
-    public static func formatTime(_ millis: Int64) -> String {
-        var out: [UInt8] = []
-        appendTime(millis, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func appendTime(_ millis: Int64, to out: inout [UInt8]) {
         let t = HTTPDate.components(millis)
         func two(_ n: Int32) { out.append(0x30 + UInt8(n / 10 % 10)); out.append(0x30 + UInt8(n % 10)) }

@@ -3,19 +3,6 @@ import LockstepCrypto
 import Logging
 import Store
 
-/// A record waiting for delivery, with where it goes (captured when it was made, so turning logging off or moving the
-/// target later does not lose or misdirect what was already recorded).
-public struct SpooledRecord: Sendable, Equatable {
-    public var source: String
-    public var target: BucketLogging
-    public var eventMillis: Int64
-    public var line: String
-
-    public init(source: String, target: BucketLogging, eventMillis: Int64, line: String) {
-        self.source = source; self.target = target; self.eventMillis = eventMillis; self.line = line
-    }
-}
-
 /// Access log records between the request that made them and their delivery, in `<data dir>/access-logs/`.
 ///
 /// Recording is an append to an in-memory buffer under a lock held for a copy — no I/O and no fsync on the request
@@ -47,14 +34,12 @@ public final class AccessLogSpool: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    /// Called on the request path: frames the record, then copies it into the buffer under the lock.
+    /// Called on the request path: frames the record, then copies it into the buffer under the lock. A record carries
+    /// where it goes, captured when it was made, so turning logging off or moving the target later neither loses nor
+    /// misdirects what was already recorded.
     public func append(source: String, target: BucketLogging, eventMillis: Int64, line: [UInt8]) {
         let frame = Self.frame(source: source, target: target, eventMillis: eventMillis, line: line)
         bufferLock.withLock { pending.append(contentsOf: frame) }
-    }
-
-    public func append(_ record: SpooledRecord) {
-        append(source: record.source, target: record.target, eventMillis: record.eventMillis, line: Array(record.line.utf8))
     }
 
     /// Appends the buffered records to `open.log`.
@@ -120,14 +105,6 @@ public final class AccessLogSpool: @unchecked Sendable {
             offset = entry.frame.upperBound
         }
         return Segment(bytes: bytes, entries: entries)
-    }
-
-    public func read(_ segment: String) throws -> [SpooledRecord] {
-        let opened = try open(segment)
-        return opened.entries.map {
-            SpooledRecord(source: $0.source, target: $0.target, eventMillis: $0.eventMillis,
-                          line: String(decoding: opened.bytes[$0.line], as: UTF8.self))
-        }
     }
 
     /// Keeps only the frames `kept` of a segment (what could not be delivered), under the same name.
