@@ -59,6 +59,18 @@ let package = Package(
             "AWSJSON", "KeyService", "LockstepCrypto",
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
+        .target(name: "STSAPI", dependencies: [
+            "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "TerraformHTTPBackend", dependencies: [
+            "FrontDoors", "LockstepCrypto", "S3API", "SigV4", "Store",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "AdminAPI", dependencies: [
             "FrontDoors", "S3API", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -66,7 +78,7 @@ let package = Package(
         ]),
         // The server: Hummingbird wiring, protocol routing, lifecycle; and the executable.
         .target(name: "LockstepServer", dependencies: [
-            "AdminAPI", "FrontDoors", "KMSAPI", "AWSJSON", "S3API", "Store", "KeyService",
+            "AdminAPI", "FrontDoors", "KMSAPI", "AWSJSON", "S3API", "STSAPI", "TerraformHTTPBackend", "Store", "KeyService",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),

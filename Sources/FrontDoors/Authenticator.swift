@@ -22,4 +22,14 @@ public struct Authenticator: Sendable {
         let now = Date(timeIntervalSince1970: Double(nowMillis()) / 1000)
         return try verifier.verify(signable, service: service, now: now, bodySHA256Hex: bodySHA256Hex)
     }
+
+    /// HTTP Basic credentials (the Terraform `http` backend): an access key id and its secret, compared in constant
+    /// time. With `allowAnyCredentials`, any pair passes, as any signature does.
+    public func acceptsBasic(accessKey: String, secretKey: String) -> Bool {
+        if verifier.allowAnyCredentials { return true }
+        guard let secret = verifier.credentials.secretKey(forAccessKey: accessKey) else { return false }
+        let expected = Array(secret.utf8), given = Array(secretKey.utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
 }

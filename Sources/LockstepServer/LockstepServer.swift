@@ -10,7 +10,9 @@ import Logging
 import NIOCore
 import S3API
 import ServiceLifecycle
+import STSAPI
 import Store
+import TerraformHTTPBackend
 
 public enum ServerStartError: Error, CustomStringConvertible {
     case unusableDataDirectory(String, String)
@@ -70,7 +72,7 @@ public struct LockstepServer {
         let app = Self.application(protocols: protocols, address: configuration.address, port: configuration.port,
                                    idleTimeoutSeconds: configuration.idleTimeoutSeconds, maxConnections: maxConnections,
                                    services: [LifecycleWorker(runner: lifecycle, logger: logger),
-                                              AccessLogWorker(accessLog: accessLog, flush: { await s3?.flushAccessLogs() }, logger: logger)],
+                                              AccessLogWorker(accessLog: accessLog, flush: { _ = await s3?.flushAccessLogs() }, logger: logger)],
                                    logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuration.port
             Banner.print(configuration: configuration, port: port, dataDirectory: dataDirectory, rootKey: rootKey.source)
@@ -124,7 +126,9 @@ public struct LockstepServer {
             // Work the move made due is done now rather than at the worker's next wake.
             Task { _ = try? await lifecycle.runPass() }
         }
-        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms], admin: admin)
+        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms], admin: admin,
+                              sts: STSFrontDoor(authenticator: authenticator, logger: logger),
+                              httpBackend: HTTPBackendFrontDoor(s3: s3, authenticator: authenticator, logger: logger))
     }
 
     /// Loads the root key and opens the keyring; a key that does not open the keyring stops the start, never replaces it.

@@ -2,12 +2,16 @@ import AdminAPI
 import AWSJSON
 import FrontDoors
 import S3API
+import TerraformHTTPBackend
 
 /// Decides which front door a request belongs to. Lockstep serves every protocol on one port, as AWS serves each on
 /// its own host name:
-/// - `/_lockstep/…` is Lockstep's admin API (`AdminFrontDoor`).
+/// - `/_lockstep/tfstate/…` is the Terraform `http` backend (`HTTPBackendFrontDoor`); the rest of `/_lockstep/…` is
+///   Lockstep's admin API (`AdminFrontDoor`).
 /// - The AWS JSON protocols are told apart by `X-Amz-Target: <prefix>.<Operation>`; a prefix no service here serves
-///   (DynamoDB, until it is built) stays S3, which answers with its own error.
+///   stays S3, which answers with its own error.
+/// - STS (the query protocol) is a request signed for the service `sts`, or an unsigned form POST to `/`, which no S3
+///   operation is.
 /// - Everything else is S3 REST (path-style or virtual-hosted).
 /// A new protocol adds its rule here and its front door beside the others (see docs/architecture.md).
 public struct ProtocolRouter: Sendable {
@@ -15,19 +19,38 @@ public struct ProtocolRouter: Sendable {
     /// JSON protocol front doors by `X-Amz-Target` prefix (`TrentService`).
     public let jsonServices: [String: any FrontDoor]
     public let admin: any FrontDoor
+    public let sts: any FrontDoor
+    public let httpBackend: any FrontDoor
 
-    public init(s3: any FrontDoor, jsonServices: [String: any FrontDoor], admin: any FrontDoor) {
+    public init(s3: any FrontDoor, jsonServices: [String: any FrontDoor], admin: any FrontDoor, sts: any FrontDoor,
+                httpBackend: any FrontDoor) {
         self.s3 = s3
         self.jsonServices = jsonServices
         self.admin = admin
+        self.sts = sts
+        self.httpBackend = httpBackend
     }
 
     public func frontDoor(for request: APIRequest) -> any FrontDoor {
+        if HTTPBackendFrontDoor.handles(request) { return httpBackend }
         if AdminFrontDoor.handles(request) { return admin }
-        if let target = request.header("x-amz-target"), let dot = target.firstIndex(of: "."),
-           let service = jsonServices[String(target[..<dot])] {
-            return service
+        if let target = request.header("x-amz-target") {
+            if let dot = target.firstIndex(of: "."), let service = jsonServices[String(target[..<dot])] { return service }
+            return s3
         }
+        if Self.isSTS(request) { return sts }
         return s3
+    }
+
+    /// Signed for `sts` (header or presigned), or an unsigned form-encoded POST to `/`.
+    static func isSTS(_ request: APIRequest) -> Bool {
+        if let authorization = request.header("authorization") {
+            return authorization.contains("/sts/aws4_request")
+        }
+        if request.rawQuery.contains("X-Amz-Credential=") {
+            return request.rawQuery.contains("%2Fsts%2Faws4_request") || request.rawQuery.contains("/sts/aws4_request")
+        }
+        return request.method == .post && request.rawPath == "/"
+            && request.header("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
     }
 }

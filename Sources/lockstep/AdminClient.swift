@@ -27,9 +27,9 @@ struct ServerOptions: ParsableArguments {
         } else {
             portNumber = defaults.port
         }
-        let signer = SigV4Signer(accessKey: accessKey ?? env["LOCKSTEP_ACCESS_KEY"] ?? ServerConfiguration.defaultAccessKey,
-                                 secretKey: secretKey ?? env["LOCKSTEP_SECRET_KEY"] ?? ServerConfiguration.defaultSecretKey,
-                                 region: region ?? env["LOCKSTEP_REGION"] ?? defaults.region, service: "s3")
+        let accessKey = accessKey ?? env["LOCKSTEP_ACCESS_KEY"] ?? ServerConfiguration.defaultAccessKey
+        let secretKey = secretKey ?? env["LOCKSTEP_SECRET_KEY"] ?? ServerConfiguration.defaultSecretKey
+        let signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: region ?? env["LOCKSTEP_REGION"] ?? defaults.region, service: "s3")
         return AdminClient(host: host.contains(":") ? "[\(host)]" : host, port: portNumber, signer: signer)
     }
 }
@@ -43,6 +43,24 @@ struct AdminClient {
     let host: String
     let port: Int
     let signer: SigV4Signer
+
+    /// The status and body of a request to the Terraform `http` backend, with Basic credentials (the signer's keys).
+    func callHTTPBackend(_ method: String, _ path: String, body: Data) async throws -> (status: Int, body: String) {
+        let authority = "\(host):\(port)"
+        guard let url = URL(string: "http://\(authority)\(path)") else { throw AdminClientError(description: "cannot make a URL for \(authority)") }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let credentials = Data("\(signer.accessKey):\(signer.secretKey)".utf8).base64EncodedString()
+        request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        } catch {
+            throw AdminClientError(description: "cannot reach a Lockstep server at \(authority): \(error.localizedDescription)")
+        }
+    }
 
     /// The JSON answer of `method path?query`; a refusal or an unreachable server is one clear error line.
     func call(_ method: String, _ path: String, query: String = "") async throws -> [String: Any] {

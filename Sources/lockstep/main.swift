@@ -37,7 +37,7 @@ struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
         abstract: "A local, S3-compatible object store for Terraform state, tests and learning.",
-        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self, Logs.self],
+        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self, Logs.self, TFState.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,0 +1,123 @@
+import FrontDoors
+import HTTPTypes
+import KeyService
+import LockstepCrypto
+import LockstepXML
+import Logging
+import NIOCore
+import SigV4
+
+/// STS on Lockstep's port: the query protocol (`Action=…&Version=2011-06-15`, form-encoded in a POST body or in the
+/// query string), signed for the service `sts`, answered in STS's XML. `GetCallerIdentity` is the one action: it lets
+/// `aws sts get-caller-identity` and Terraform's credential validation and account lookup run against Lockstep.
+public struct STSFrontDoor: FrontDoor {
+    let authenticator: Authenticator
+    let logger: Logger
+
+    public static let namespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+    static let bodyLimit = 64 * 1024
+
+    public init(authenticator: Authenticator, logger: Logger) {
+        self.authenticator = authenticator
+        self.logger = logger
+    }
+
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        let requestId = RequestIds.requestId()
+        var response: APIResponse
+        do {
+            let body = try await readBody(request)
+            let verified: VerifiedRequest
+            do {
+                verified = try authenticator.authenticate(request, service: "sts", bodySHA256Hex: Digest.sha256(body).hexString)
+            } catch {
+                throw STSError(authentication: error)
+            }
+            var parameters = FormParameters(request.rawQuery)
+            if request.method == .post { parameters.merge(FormParameters(String(decoding: body, as: UTF8.self))) }
+            response = try run(parameters, caller: verified, requestId: requestId)
+        } catch let error as STSError {
+            response = render(error, requestId: requestId)
+        } catch {
+            logger.debug("STS request \(requestId): \(error)")
+            response = render(STSError("MalformedInput", "The request body could not be read."), requestId: requestId)
+        }
+        response.set("x-amzn-RequestId", requestId)
+        response.set("Server", "Lockstep")
+        response.set("Date", HTTPDate.format(authenticator.nowMillis()))
+        return response
+    }
+
+    func run(_ parameters: FormParameters, caller: VerifiedRequest, requestId: String) throws(STSError) -> APIResponse {
+        guard let action = parameters["Action"] else {
+            throw STSError("MissingAction", "Missing Action")
+        }
+        guard parameters["Version"] == "2011-06-15" else {
+            throw STSError("InvalidAction", "Could not find operation \(action) for version \(parameters["Version"] ?? "NO_VERSION_SPECIFIED")")
+        }
+        switch action {
+        case "GetCallerIdentity":
+            let identity = CallerIdentity(accessKey: caller.accessKey)
+            return xml("GetCallerIdentity", requestId: requestId) { writer in
+                writer.element("Arn", identity.arn)
+                writer.element("UserId", identity.userId)
+                writer.element("Account", identity.account)
+            }
+        default:
+            throw STSError("InvalidAction", "Could not find operation \(action) for version 2011-06-15")
+        }
+    }
+
+    private func xml(_ action: String, requestId: String, _ result: (inout XMLWriter) -> Void) -> APIResponse {
+        var writer = XMLWriter(declaration: false)
+        writer.group("\(action)Response", attributes: [("xmlns", Self.namespace)]) { writer in
+            writer.group("\(action)Result", result)
+            writer.group("ResponseMetadata") { $0.element("RequestId", requestId) }
+        }
+        var response = APIResponse(status: .ok)
+        response.set("Content-Type", "text/xml")
+        response.body = .bytes(ByteBuffer(bytes: writer.bytes))
+        return response
+    }
+
+    /// `<ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error><RequestId>…</RequestId>`.
+    func render(_ error: STSError, requestId: String) -> APIResponse {
+        var writer = XMLWriter(declaration: false)
+        writer.group("ErrorResponse", attributes: [("xmlns", Self.namespace)]) { writer in
+            writer.group("Error") { writer in
+                writer.element("Type", "Sender")
+                writer.element("Code", error.code)
+                writer.element("Message", error.message)
+            }
+            writer.element("RequestId", requestId)
+        }
+        var response = APIResponse(status: error.status)
+        response.set("Content-Type", "text/xml")
+        response.body = .bytes(ByteBuffer(bytes: writer.bytes))
+        return response
+    }
+
+    private func readBody(_ request: APIRequest) async throws -> [UInt8] {
+        var body: [UInt8] = []
+        while let chunk = try await request.body.next() {
+            guard body.count + chunk.readableBytes <= Self.bodyLimit else {
+                throw STSError("MalformedInput", "The request body is larger than 64 KiB.", status: .contentTooLarge)
+            }
+            body += chunk.readableBytesView
+        }
+        return body
+    }
+}
+
+/// Who a request's credentials belong to. Lockstep's credentials are the root user of its one account.
+public struct CallerIdentity: Sendable, Equatable {
+    public let account: String
+    public let arn: String
+    public let userId: String
+
+    public init(accessKey: String) {
+        account = LockstepAccount.id
+        arn = "arn:aws:iam::\(LockstepAccount.id):root"
+        userId = LockstepAccount.id
+    }
+}

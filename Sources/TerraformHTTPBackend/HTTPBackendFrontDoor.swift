@@ -1,0 +1,233 @@
+import Foundation
+import FrontDoors
+import HTTPTypes
+import LockstepCrypto
+import Logging
+import NIOCore
+import S3API
+import Store
+
+/// Terraform's `http` backend at `/_lockstep/tfstate/<bucket>/<key…>`, authenticated with HTTP Basic (an access key id
+/// and its secret). The state is the S3 object `<key>` and the lock the object `<key>.tflock`, written with
+/// `If-None-Match: *` exactly as the s3 backend's `use_lockfile` writes it, so the two backends exclude each other.
+///
+/// GET/POST/DELETE the state; LOCK/UNLOCK (or POST/DELETE with `?lock`) the lock. A held lock answers 423 with the
+/// holder's lock info, which Terraform prints. See docs/terraform.md.
+public struct HTTPBackendFrontDoor: FrontDoor {
+    let s3: S3Service
+    let authenticator: Authenticator
+    let logger: Logger
+
+    /// Terraform states are JSON documents; larger bodies than this are refused rather than held in memory.
+    static let bodyLimit = 64 << 20
+
+    public init(s3: S3Service, authenticator: Authenticator, logger: Logger) {
+        self.s3 = s3
+        self.authenticator = authenticator
+        self.logger = logger
+    }
+
+    public static func handles(_ request: APIRequest) -> Bool { request.rawPath.hasPrefix(StatePath.prefix) }
+
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        var response: APIResponse
+        do {
+            try authenticate(request)
+            guard let path = StatePath(rawPath: request.rawPath) else {
+                throw BackendError(.badRequest, "A state path is /_lockstep/tfstate/<bucket>/<key>, without empty, '.' or '..' segments.")
+            }
+            let query = Query(request.rawQuery)
+            let lockRequest = query.has("lock")
+            switch (request.method.rawValue, lockRequest) {
+            case ("GET", false): response = try await readState(path)
+            case ("POST", false), ("PUT", false): response = try await writeState(path, body: try await readBody(request), lockId: query["ID"])
+            case ("DELETE", false): response = try await deleteState(path, lockId: query["ID"])
+            case ("LOCK", _), ("POST", true), ("PUT", true): response = try await lock(path, info: try await readBody(request))
+            case ("UNLOCK", _), ("DELETE", true): response = try await unlock(path, body: try await readBody(request))
+            default:
+                throw BackendError(.methodNotAllowed, "\(request.method.rawValue) is not a method of the Terraform http backend.")
+            }
+        } catch let error as BackendError {
+            response = error.response
+        } catch StoreError.noSuchBucket(let bucket) {
+            response = BackendError(.notFound, "The bucket \(bucket) does not exist.").response
+        } catch let error as S3Error {
+            response = BackendError(error.status, error.message).response
+        } catch is BodyReadError {
+            response = BackendError(.badRequest, "The request body ended early or was not well framed.").response
+        } catch {
+            logger.error("http backend request failed: \(error)")
+            response = BackendError(.internalServerError, "\(error)").response
+        }
+        response.set("Server", "Lockstep")
+        response.set("Date", HTTPDate.format(authenticator.nowMillis()))
+        return response
+    }
+
+    // MARK: State
+
+    func readState(_ path: StatePath) async throws -> APIResponse {
+        guard let state = try await s3.readWholeObject(bucket: path.bucket, key: path.key) else {
+            throw BackendError(.notFound, "No state at \(path.bucket)/\(path.key).")
+        }
+        var response = APIResponse(status: .ok)
+        response.set("Content-Type", "application/json")
+        response.set("Content-MD5", Base64.encode(Digest.md5(state.bytes)))
+        response.body = .bytes(ByteBuffer(bytes: state.bytes))
+        return response
+    }
+
+    /// Stores the state. While a lock is held, only its holder may write, naming the lock's ID (`?ID=`).
+    func writeState(_ path: StatePath, body: [UInt8], lockId: String?) async throws -> APIResponse {
+        try await requireWritable(path, lockId: lockId)
+        _ = try await s3.writeWholeObject(bucket: path.bucket, key: path.key, body: body, contentType: "application/json")
+        return APIResponse(status: .ok)
+    }
+
+    func deleteState(_ path: StatePath, lockId: String?) async throws -> APIResponse {
+        try await requireWritable(path, lockId: lockId)
+        _ = try await s3.deleteWholeObject(bucket: path.bucket, key: path.key)
+        return APIResponse(status: .ok)
+    }
+
+    /// 423 when another holds the lock and no ID is given; 409 when the ID is not the holder's (or nothing is locked).
+    private func requireWritable(_ path: StatePath, lockId: String?) async throws {
+        let held = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey)
+        switch (held, lockId) {
+        case (nil, nil):
+            return
+        case (nil, let id?):
+            throw BackendError(.conflict, "The state is not locked; lock \(id) is not held.")
+        case (let lock?, nil):
+            throw BackendError.locked(lock.bytes)
+        case (let lock?, let id?):
+            guard LockInfo.id(of: lock.bytes) == id else { throw BackendError.conflicting(lock.bytes) }
+        }
+    }
+
+    // MARK: Lock
+
+    /// Writes the lock info as `<key>.tflock` if no lock is there; otherwise 423 with the holder's info. A repeated
+    /// LOCK with the holder's own ID succeeds, as Terraform's retries expect.
+    func lock(_ path: StatePath, info: [UInt8]) async throws -> APIResponse {
+        guard let id = LockInfo.id(of: info) else {
+            throw BackendError(.badRequest, "A lock request's body is Terraform's lock info JSON, with its \"ID\".")
+        }
+        // The state's bucket must exist even though only the lock object is written.
+        while true {
+            if try await s3.writeWholeObject(bucket: path.bucket, key: path.lockKey, body: info, contentType: "application/json", ifAbsent: true) {
+                return APIResponse(status: .ok)
+            }
+            // Held: report the holder. If it was released in between, try again.
+            guard let held = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) else { continue }
+            if LockInfo.id(of: held.bytes) == id { return APIResponse(status: .ok) }
+            throw BackendError.locked(held.bytes)
+        }
+    }
+
+    /// Releases the lock. The body names the lock (Terraform sends the info it locked with; `{"ID": …}` is enough): a
+    /// different ID is 409 and the lock stays. An empty body is Terraform's `force-unlock`, which knows the ID only
+    /// from its command line and does not send it (hashicorp/terraform#28421): it releases whatever lock is held.
+    func unlock(_ path: StatePath, body: [UInt8]) async throws -> APIResponse {
+        let force = body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let id = force ? nil : LockInfo.id(of: body)
+        if !force && id == nil {
+            throw BackendError(.badRequest, "An unlock request's body is Terraform's lock info JSON (or {\"ID\": \"…\"}), or empty to force.")
+        }
+        guard let held = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) else {
+            return APIResponse(status: .ok)
+        }
+        if let id, LockInfo.id(of: held.bytes) != id { throw BackendError.conflicting(held.bytes) }
+        // Only the lock that was read: a new holder that locked meanwhile keeps its lock.
+        if try await !s3.deleteWholeObject(bucket: path.bucket, key: path.lockKey, ifETag: held.etag) {
+            if let now = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) { throw BackendError.conflicting(now.bytes) }
+        }
+        return APIResponse(status: .ok)
+    }
+
+    // MARK: Request
+
+    /// Basic credentials: none → 401 with a challenge; wrong → 403 (Terraform prints "HTTP remote state endpoint
+    /// requires auth" and "invalid auth" for these).
+    private func authenticate(_ request: APIRequest) throws(BackendError) {
+        guard let header = request.header("authorization"), header.lowercased().hasPrefix("basic ") else {
+            var error = BackendError(.unauthorized, "The Terraform http backend needs username (an access key id) and password (its secret).")
+            error.headers = [("WWW-Authenticate", "Basic realm=\"Lockstep\"")]
+            throw error
+        }
+        guard let decoded = Base64.decode(String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(validating: decoded, as: UTF8.self), let colon = text.firstIndex(of: ":"),
+              authenticator.acceptsBasic(accessKey: String(text[..<colon]), secretKey: String(text[text.index(after: colon)...])) else {
+            throw BackendError(.forbidden, "The access key id or its secret is not right.")
+        }
+    }
+
+    private func readBody(_ request: APIRequest) async throws -> [UInt8] {
+        var body: [UInt8] = []
+        while let chunk = try await request.body.next() {
+            guard body.count + chunk.readableBytes <= Self.bodyLimit else {
+                throw BackendError(.contentTooLarge, "The request body is larger than \(Self.bodyLimit >> 20) MiB.")
+            }
+            body += chunk.readableBytesView
+        }
+        if let md5 = request.header("content-md5"), Base64.decode(md5) != Digest.md5(body) {
+            throw BackendError(.badRequest, "The Content-MD5 does not match the body.")
+        }
+        return body
+    }
+}
+
+/// Terraform's lock info JSON (`statemgr.LockInfo`); only its `ID` matters here.
+enum LockInfo {
+    static func id(of json: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }
+        return object["ID"] as? String
+    }
+}
+
+/// The query of a state URL: `ID=<lock id>` on writes, `lock` on the POST/DELETE lock alternatives.
+struct Query {
+    private var items: [String: String] = [:]
+
+    init(_ raw: String) {
+        for pair in raw.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = percentDecode(String(parts[0]))
+            if items[name] == nil { items[name] = parts.count > 1 ? percentDecode(String(parts[1])) : "" }
+        }
+    }
+
+    subscript(name: String) -> String? { items[name] }
+    func has(_ name: String) -> Bool { items[name] != nil }
+}
+
+/// An answer other than success: a status and a plain-text reason, or (409, 423) the holder's lock info JSON.
+struct BackendError: Error {
+    let status: HTTPResponse.Status
+    let body: [UInt8]
+    let contentType: String
+    var headers: [(String, String)] = []
+
+    init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        body = Array((message + "\n").utf8)
+        contentType = "text/plain; charset=utf-8"
+    }
+
+    private init(status: HTTPResponse.Status, lockInfo: [UInt8]) {
+        self.status = status
+        body = lockInfo
+        contentType = "application/json"
+    }
+
+    static func locked(_ holder: [UInt8]) -> BackendError { BackendError(status: HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), lockInfo: holder) }
+    static func conflicting(_ holder: [UInt8]) -> BackendError { BackendError(status: .conflict, lockInfo: holder) }
+
+    var response: APIResponse {
+        var response = APIResponse(status: status)
+        response.set("Content-Type", contentType)
+        for (name, value) in headers { response.set(name, value) }
+        response.body = .bytes(ByteBuffer(bytes: body))
+        return response
+    }
+}
