@@ -59,6 +59,10 @@ let package = Package(
             "AWSJSON", "KeyService", "LockstepCrypto",
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
+        .target(name: "DynamoDBModel", dependencies: ["AWSJSON", "LockstepCrypto"]),
+        .target(name: "DynamoDBAPI", dependencies: [
+            "AWSJSON", "DynamoDBModel", "KeyService", "LockstepCrypto", "Store",
+        ]),
         .target(name: "STSAPI", dependencies: [
             "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -78,7 +82,7 @@ let package = Package(
         ]),
         // The server: Hummingbird wiring, protocol routing, lifecycle; and the executable.
         .target(name: "LockstepServer", dependencies: [
-            "AdminAPI", "FrontDoors", "KMSAPI", "AWSJSON", "S3API", "STSAPI", "TerraformHTTPBackend", "Store", "KeyService",
+            "AdminAPI", "FrontDoors", "KMSAPI", "AWSJSON", "DynamoDBAPI", "S3API", "STSAPI", "TerraformHTTPBackend", "Store", "KeyService",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +121,11 @@ let package = Package(
         ]),
         .testTarget(name: "KMSAPITests", dependencies: [
             "KMSAPI", "AWSJSON", "FrontDoors", "KeyService", "SigV4", "LockstepCrypto", "LockstepTestSupport",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .testTarget(name: "DynamoDBModelTests", dependencies: ["DynamoDBModel", "AWSJSON"]),
+        .testTarget(name: "DynamoDBAPITests", dependencies: [
+            "DynamoDBAPI", "DynamoDBModel", "AWSJSON", "FrontDoors", "KeyService", "LockstepCrypto", "LockstepTestSupport", "SigV4", "Store",
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "LockstepServerTests", dependencies: [

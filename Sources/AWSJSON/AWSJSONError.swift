@@ -6,6 +6,8 @@ public struct AWSJSONError: Error, Sendable {
     public var type: String
     public var message: String
     public var status: HTTPResponse.Status
+    /// Further members of the error body (DynamoDB's `Item` with `ReturnValuesOnConditionCheckFailure`).
+    public var extra: [String: JSONValue] = [:]
 
     public init(_ type: String, _ message: String, status: HTTPResponse.Status = .badRequest) {
         self.type = type; self.message = message; self.status = status

@@ -14,9 +14,6 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
     let authenticator: Authenticator
     let logger: Logger
 
-    /// Larger than any request these services take (KMS: a 4 KiB plaintext or 6 KiB ciphertext in base64, plus context).
-    public static var bodyLimit: Int { 1 << 20 }
-
     public init(service: Service, authenticator: Authenticator, logger: Logger) {
         self.service = service
         self.authenticator = authenticator
@@ -46,6 +43,11 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
         response.set("x-amzn-RequestId", requestId)
         response.set("Server", "Lockstep")
         response.set("Date", HTTPDate.format(authenticator.nowMillis()))
+        if service.sendsCRC32, case .bytes(let body) = response.body {
+            var crc = CRC32(.ieee)
+            body.withUnsafeReadableBytes { crc.update($0) }
+            response.set("x-amz-crc32", String(crc.value))
+        }
         return response
     }
 
@@ -61,25 +63,29 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
     func render(_ error: AWSJSONError) -> APIResponse {
         var response = APIResponse(status: error.status)
         response.set("Content-Type", service.contentType)
-        let body: JSONValue = .object(["__type": .string(error.type), "message": .string(error.message)])
+        var members = error.extra
+        members["__type"] = .string(service.errorType(error.type))
+        if !error.message.isEmpty { members["message"] = .string(error.message) }
+        let body: JSONValue = .object(members)
         response.body = .bytes(ByteBuffer(bytes: body.bytes))
         return response
     }
 
     private func readBody(_ request: APIRequest) async throws -> [UInt8] {
-        if let length = request.header("content-length").flatMap(Int.init), length > Self.bodyLimit {
-            throw Self.bodyTooLarge
+        let limit = service.bodyLimit
+        if let length = request.header("content-length").flatMap(Int.init), length > limit {
+            throw bodyTooLarge
         }
         var body: [UInt8] = []
         while let chunk = try await request.body.next() {
-            guard body.count + chunk.readableBytes <= Self.bodyLimit else { throw Self.bodyTooLarge }
+            guard body.count + chunk.readableBytes <= limit else { throw bodyTooLarge }
             body += chunk.readableBytesView
         }
         return body
     }
 
-    private static var bodyTooLarge: AWSJSONError {
-        AWSJSONError("RequestEntityTooLargeException", "The request body is larger than 1 MiB.", status: .contentTooLarge)
+    private var bodyTooLarge: AWSJSONError {
+        AWSJSONError("RequestEntityTooLargeException", "The request body is larger than \(service.bodyLimit >> 20) MiB.", status: .contentTooLarge)
     }
 
     /// SigV4 over the exact body, scoped to the service. Failures are the JSON errors AWS's front end gives.

@@ -11,4 +11,16 @@ public protocol AWSJSONService: Sendable {
     func run(_ operation: String, _ request: JSONMembers) async throws(AWSJSONError) -> [String: JSONValue]?
     /// The service's own error for a failure that is Lockstep's fault (KMS: `KMSInternalException`).
     func internalError(_ why: String) -> AWSJSONError
+    /// The `__type` an error is sent with: KMS sends the bare code, DynamoDB a namespaced one (`com.amazonaws.dynamodb.v20120810#…`).
+    func errorType(_ code: String) -> String
+    /// The largest request body the service takes.
+    var bodyLimit: Int { get }
+    /// Whether responses carry `x-amz-crc32` (CRC32 of the body, decimal), which DynamoDB's SDKs verify.
+    var sendsCRC32: Bool { get }
+}
+
+extension AWSJSONService {
+    public func errorType(_ code: String) -> String { code }
+    public var bodyLimit: Int { 1 << 20 }
+    public var sendsCRC32: Bool { false }
 }

@@ -119,6 +119,31 @@ public struct JSONMembers: Sendable {
         return result
     }
 
-    private init(members: [String: JSONValue]) { self.members = members }
+    /// A nested structure member.
+    public func object(_ name: String, required: Bool = false) throws(AWSJSONError) -> JSONMembers? {
+        guard let value = value(name) else {
+            if required { throw AWSJSONError.missing(name) }
+            return nil
+        }
+        guard case .object(let members) = value else { throw AWSJSONError.wrongType(name, "an object") }
+        return JSONMembers(members: members)
+    }
+
+    /// A list of strings.
+    public func strings(_ name: String) throws(AWSJSONError) -> [String]? {
+        guard let value = value(name) else { return nil }
+        guard case .array(let items) = value else { throw AWSJSONError.wrongType(name, "a list") }
+        var result: [String] = []
+        for item in items {
+            guard case .string(let text) = item else { throw AWSJSONError.wrongType(name, "a list of strings") }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// The member's raw JSON, null as absent.
+    public subscript(name: String) -> JSONValue? { value(name) }
+
+    public init(members: [String: JSONValue]) { self.members = members }
 }
 

@@ -1,5 +1,6 @@
 import AdminAPI
 import AWSJSON
+import DynamoDBAPI
 import Foundation
 import FrontDoors
 import Hummingbird
@@ -38,6 +39,7 @@ public struct LockstepServer {
         let openFileLimit = OpenFiles.raiseLimit()
         let dataDirectory = configuration.ephemeral ? Self.makeEphemeralDirectory() : configuration.dataDirectory
         let store: ObjectStore
+        let tables: TableStore
         let clock: OffsetClock
         let directoryLock: DataDirectoryLock
         do {
@@ -45,6 +47,7 @@ public struct LockstepServer {
             directoryLock = try DataDirectoryLock(dataDirectory: dataDirectory)
             clock = try OffsetClock(dataDirectory: dataDirectory)
             store = try ObjectStore(dataDirectory: dataDirectory, clock: clock, logger: logger)
+            tables = try TableStore(dataDirectory: dataDirectory)
         } catch let error as DataDirectoryLock.Failure {
             throw ServerStartError.unusableDataDirectory(dataDirectory, error.description)
         } catch {
@@ -65,7 +68,7 @@ public struct LockstepServer {
         } catch {
             throw ServerStartError.unusableDataDirectory(dataDirectory, Self.describe(error))
         }
-        let protocols = Self.frontDoors(configuration, store: store, clock: clock, keyring: keyring, lifecycle: lifecycle,
+        let protocols = Self.frontDoors(configuration, store: store, tables: tables, clock: clock, keyring: keyring, lifecycle: lifecycle,
                                         accessLog: accessLog, logger: logger)
         let s3 = protocols.s3 as? S3Service
         let maxConnections = configuration.maxConnections ?? OpenFiles.defaultMaxConnections(openFileLimit: openFileLimit)
@@ -89,6 +92,7 @@ public struct LockstepServer {
         // Every request has been answered: what they recorded is delivered now, or kept on disk for the next start.
         _ = await s3?.flushAccessLogs()
         try store.close()
+        try tables.close()
     }
 
     /// The HTTP server: HTTP/1.1 with `100 Continue` on demand, answering through `LockstepResponder`; idle connections
@@ -112,7 +116,7 @@ public struct LockstepServer {
     /// One front door per protocol, all authenticating through one `Authenticator`.
     /// Signatures are checked against real time (`signingClock`), never the store clock, so moving the store clock
     /// never breaks signing.
-    public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, clock: any AdvanceableClock, keyring: Keyring,
+    public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, tables: TableStore, clock: any AdvanceableClock, keyring: Keyring,
                                   lifecycle: LifecycleRunner, accessLog: AccessLog? = nil, signingClock: any StoreClock = WallClock(),
                                   logger: Logger) -> ProtocolRouter {
         let authenticator = Authenticator(credentials: [configuration.accessKey: configuration.secretKey],
@@ -122,11 +126,14 @@ public struct LockstepServer {
         let s3 = S3Service(store: store, keyring: keyring, configuration: s3Configuration, authenticator: authenticator,
                            accessLog: accessLog, logger: logger)
         let kms = AWSJSONFrontDoor(service: KMSService(keyring: keyring, region: configuration.region), authenticator: authenticator, logger: logger)
+        let dynamoDB = AWSJSONFrontDoor(service: DynamoDBService(store: tables, keyring: keyring, region: configuration.region,
+                                                                 now: { clock.nowMillis() }),
+                                        authenticator: authenticator, logger: logger)
         let admin = AdminFrontDoor(s3: s3, clock: clock, lifecycle: lifecycle) {
             // Work the move made due is done now rather than at the worker's next wake.
             Task { _ = try? await lifecycle.runPass() }
         }
-        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms], admin: admin,
+        return ProtocolRouter(s3: s3, jsonServices: [kms.service.targetPrefix: kms, dynamoDB.service.targetPrefix: dynamoDB], admin: admin,
                               sts: STSFrontDoor(authenticator: authenticator, logger: logger),
                               httpBackend: HTTPBackendFrontDoor(s3: s3, authenticator: authenticator, logger: logger))
     }

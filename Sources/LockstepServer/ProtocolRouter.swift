@@ -10,8 +10,8 @@ import TerraformHTTPBackend
 ///   Lockstep's admin API (`AdminFrontDoor`).
 /// - The AWS JSON protocols are told apart by `X-Amz-Target: <prefix>.<Operation>`; a prefix no service here serves
 ///   stays S3, which answers with its own error.
-/// - STS (the query protocol) is a request signed for the service `sts`, or an unsigned form POST to `/`, which no S3
-///   operation is.
+/// - STS (the query protocol; IAM's GetUser too) is a request signed for the service `sts` or `iam`, or an unsigned
+///   form POST to `/`, which no S3 operation is.
 /// - Everything else is S3 REST (path-style or virtual-hosted).
 /// A new protocol adds its rule here and its front door beside the others (see docs/architecture.md).
 public struct ProtocolRouter: Sendable {
@@ -42,13 +42,13 @@ public struct ProtocolRouter: Sendable {
         return s3
     }
 
-    /// Signed for `sts` (header or presigned), or an unsigned form-encoded POST to `/`.
+    /// Signed for `sts` or `iam` (header or presigned), or an unsigned form-encoded POST to `/`.
     static func isSTS(_ request: APIRequest) -> Bool {
         if let authorization = request.header("authorization") {
-            return authorization.contains("/sts/aws4_request")
+            return authorization.contains("/sts/aws4_request") || authorization.contains("/iam/aws4_request")
         }
         if request.rawQuery.contains("X-Amz-Credential=") {
-            return request.rawQuery.contains("%2Fsts%2Faws4_request") || request.rawQuery.contains("/sts/aws4_request")
+            return ["sts", "iam"].contains { request.rawQuery.contains("%2F\($0)%2Faws4_request") || request.rawQuery.contains("/\($0)/aws4_request") }
         }
         return request.method == .post && request.rawPath == "/"
             && request.header("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true

@@ -10,6 +10,7 @@ import SigV4
 /// STS on Lockstep's port: the query protocol (`Action=…&Version=2011-06-15`, form-encoded in a POST body or in the
 /// query string), signed for the service `sts`, answered in STS's XML. `GetCallerIdentity` is the one action: it lets
 /// `aws sts get-caller-identity` and Terraform's credential validation and account lookup run against Lockstep.
+/// IAM's `GetUser` (signed for `iam`, which Terraform ≤ 1.5 asks first for the account id) is answered here too.
 public struct STSFrontDoor: FrontDoor {
     let authenticator: Authenticator
     let logger: Logger
@@ -27,15 +28,17 @@ public struct STSFrontDoor: FrontDoor {
         var response: APIResponse
         do {
             let body = try await readBody(request)
+            let service = Self.isSignedForIAM(request) ? "iam" : "sts"
             let verified: VerifiedRequest
             do {
-                verified = try authenticator.authenticate(request, service: "sts", bodySHA256Hex: Digest.sha256(body).hexString)
+                verified = try authenticator.authenticate(request, service: service, bodySHA256Hex: Digest.sha256(body).hexString)
             } catch {
                 throw STSError(authentication: error)
             }
             var parameters = FormParameters(request.rawQuery)
             if request.method == .post { parameters.merge(FormParameters(String(decoding: body, as: UTF8.self))) }
-            response = try run(parameters, caller: verified, requestId: requestId)
+            response = service == "iam" ? try runIAM(parameters, caller: verified, requestId: requestId)
+                : try run(parameters, caller: verified, requestId: requestId)
         } catch let error as STSError {
             response = render(error, requestId: requestId)
         } catch {
@@ -68,9 +71,31 @@ public struct STSFrontDoor: FrontDoor {
         }
     }
 
-    private func xml(_ action: String, requestId: String, _ result: (inout XMLWriter) -> Void) -> APIResponse {
+    static func isSignedForIAM(_ request: APIRequest) -> Bool {
+        request.header("authorization")?.contains("/iam/aws4_request") == true || request.rawQuery.contains("%2Fiam%2Faws4_request")
+    }
+
+    /// IAM's `GetUser` without a user name: the caller, which for Lockstep's credentials is the account's root.
+    func runIAM(_ parameters: FormParameters, caller: VerifiedRequest, requestId: String) throws(STSError) -> APIResponse {
+        guard parameters["Action"] == "GetUser", parameters["Version"] == "2010-05-08", parameters["UserName"] == nil else {
+            throw STSError("InvalidAction", "Lockstep answers only GetUser (of the caller) for IAM, version 2010-05-08")
+        }
+        let identity = CallerIdentity(accessKey: caller.accessKey)
+        return xml("GetUser", namespace: Self.iamNamespace, requestId: requestId) { writer in
+            writer.group("User") { writer in
+                writer.element("Path", "/")
+                writer.element("UserId", identity.userId)
+                writer.element("Arn", identity.arn)
+                writer.element("CreateDate", "2024-01-01T00:00:00Z")
+            }
+        }
+    }
+
+    static let iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+    private func xml(_ action: String, namespace: String = Self.namespace, requestId: String, _ result: (inout XMLWriter) -> Void) -> APIResponse {
         var writer = XMLWriter(declaration: false)
-        writer.group("\(action)Response", attributes: [("xmlns", Self.namespace)]) { writer in
+        writer.group("\(action)Response", attributes: [("xmlns", namespace)]) { writer in
             writer.group("\(action)Result", result)
             writer.group("ResponseMetadata") { $0.element("RequestId", requestId) }
         }

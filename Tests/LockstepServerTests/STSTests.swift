@@ -65,3 +65,22 @@ struct STSTests {
         }
     }
 }
+
+extension STSTests {
+    /// Terraform ≤ 1.5 asks IAM for the caller before STS when it looks up the account id.
+    @Test func iamGetUserAnswersTheCaller() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.application().test(.router) { client in
+            let reply = try await fixture.send(client, .post, "/", headers: form, body: Array("Action=GetUser&Version=2010-05-08".utf8),
+                                               signingService: "iam")
+            #expect(reply.status == .ok)
+            let user = reply.xml?.child("GetUserResult")?.child("User")
+            #expect(user?.value("Arn") == "arn:aws:iam::000000000000:root")
+            #expect(user?.value("UserId") == "000000000000")
+            let other = try await fixture.send(client, .post, "/", headers: form, body: Array("Action=ListRoles&Version=2010-05-08".utf8),
+                                               signingService: "iam")
+            #expect(other.status == .badRequest)
+            #expect(other.xml?.child("Error")?.value("Code") == "InvalidAction")
+        }
+    }
+}

@@ -22,6 +22,7 @@ final class ServerFixture: @unchecked Sendable {
     /// The store clock, moved by the admin API; separate, so a test can show that moving it never breaks signing.
     let storeClock = ManualClock()
     let store: ObjectStore
+    let tables: TableStore
     let keyring: Keyring
     let lifecycle: LifecycleRunner
     let protocols: ProtocolRouter
@@ -30,12 +31,13 @@ final class ServerFixture: @unchecked Sendable {
     init() throws {
         directory = NSTemporaryDirectory() + "lockstep-servertests-" + UUID().uuidString
         store = try ObjectStore(dataDirectory: directory, clock: storeClock)
+        tables = try TableStore(dataDirectory: directory)
         let storeClock = self.storeClock
         keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
                               now: { storeClock.nowMillis() })
         lifecycle = LifecycleRunner(store: store, schedule: LifecycleSchedule())
         protocols = LockstepServer.frontDoors(ServerConfiguration(accessKey: testAccessKey, secretKey: testSecretKey),
-                                              store: store, clock: storeClock, keyring: keyring, lifecycle: lifecycle,
+                                              store: store, tables: tables, clock: storeClock, keyring: keyring, lifecycle: lifecycle,
                                               signingClock: clock, logger: Logger(label: "server-tests"))
     }
 

@@ -36,8 +36,14 @@ struct ServerLayerTests {
             #expect(kms.headers[.contentType] == "application/x-amz-json-1.1")
             #expect(kms.text.contains("\"Keys\""))
 
+            let dynamoHeaders = [("X-Amz-Target", "DynamoDB_20120810.ListTables"), ("Content-Type", "application/x-amz-json-1.0")]
+            let dynamo = try await fixture.send(client, .post, "/", headers: dynamoHeaders, body: body, signingService: "dynamodb")
+            #expect(dynamo.status == .ok, "\(dynamo.text)")
+            #expect(dynamo.headers[.contentType] == "application/x-amz-json-1.0")
+            #expect(dynamo.text == #"{"TableNames":[]}"#)
+
             // A JSON target no service here serves stays with S3, which answers in its own XML.
-            let other = try await fixture.send(client, .post, "/", headers: [("X-Amz-Target", "DynamoDB_20120810.ListTables")], body: body)
+            let other = try await fixture.send(client, .post, "/", headers: [("X-Amz-Target", "SimpleWorkflowService.ListDomains")], body: body)
             #expect(other.headers[.contentType] == "application/xml")
 
             let buckets = try await fixture.send(client, .get, "/")
