@@ -20,8 +20,10 @@ extension DynamoDBService {
         let key = Self.storedKey(item, schema)
         let sealer = table.sealer
         let body = try sealer.seal(item, key: key)
+        let needsOld = condition != nil || returnValues == "ALL_OLD" || Self.wantsCapacity(request)
         let old: Item? = try await catalog.store.writeItem(in: table.stored, key: key) { current in
-            let old = try current.map { try sealer.open($0, key: key) }
+            // The item being replaced is opened only if something looks at it.
+            let old = needsOld ? try current.map { try sealer.open($0, key: key) } : nil
             try Self.check(condition, old, returnOnFailure)
             return (.put(body), old)
         }
@@ -59,10 +61,15 @@ extension DynamoDBService {
         let returnOnFailure = try Self.returnValuesOnConditionCheckFailure(request)
         let stored = Self.storedKey(key, table.definition.keySchema)
         let sealer = table.sealer
+        let needsOld = condition != nil || returnValues == "ALL_OLD" || Self.wantsCapacity(request)
         let old: Item? = try await catalog.store.writeItem(in: table.stored, key: stored) { current in
-            let old = try current.map { try sealer.open($0, key: stored) }
+            guard let current else {
+                try Self.check(condition, nil, returnOnFailure)
+                return (.keep, nil)
+            }
+            let old = needsOld ? try sealer.open(current, key: stored) : nil
             try Self.check(condition, old, returnOnFailure)
-            return (old == nil ? .keep : .delete, old)
+            return (.delete, old)
         }
         var result = capacity(request, table, units: Self.writeUnits(nil, old))
         if returnValues == "ALL_OLD", let old { result["Attributes"] = ItemCodec.json(old) }
@@ -131,6 +138,11 @@ extension DynamoDBService {
     /// The key's attributes as the table store's byte key (DynamoDB's key order).
     static func storedKey(_ item: Item, _ schema: KeySchema) -> StoredItemKey {
         StoredItemKey(hash: item[schema.hash.name]?.keyBytes ?? [], range: schema.range.flatMap { item[$0.name]?.keyBytes } ?? [])
+    }
+
+    static func wantsCapacity(_ request: JSONMembers) -> Bool {
+        guard let mode = try? request.enumeration("ReturnConsumedCapacity", ["INDEXES", "TOTAL", "NONE"]) else { return false }
+        return mode != "NONE"
     }
 
     /// `ConsumedCapacity` when `ReturnConsumedCapacity` asks for it (TOTAL or INDEXES; there are no indexes).

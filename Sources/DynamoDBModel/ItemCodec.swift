@@ -40,7 +40,7 @@ public enum ItemCodec {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> Item {
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        let value = try JSONValue.parse(bytes)
         return try item(value, member: "Item")
     }
 }

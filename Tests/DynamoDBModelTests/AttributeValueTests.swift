@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 func json(_ text: String) -> JSONValue {
-    try! JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    try! JSONValue.parse(Array(text.utf8))
 }
 
 func value(_ text: String) -> AttributeValue {
