@@ -13,7 +13,8 @@ Tests are parametrized over what was found (ids `terraform-1.0.3`, `terraform-1.
 Each generation gets its own backend block: 1.0-1.5 the old option names (`endpoint`,
 `force_path_style`); >= 1.6 `endpoints = { s3 = ... }`, `use_path_style` and
 `skip_requesting_account_id`; >= 1.10 also `use_lockfile = true` (S3-native `.tflock` locking).
-Terraform < 1.10 has no S3-native locking (only DynamoDB, which Lockstep does not implement).
+Terraform < 1.10 has no S3-native locking; its DynamoDB lock table is tested in test_terraform_dynamodb.py,
+and the http backend in test_terraform_http.py.
 
 What is checked for every generation: init writes nothing; two applies and a push each leave one
 version on a versioned bucket; state list, byte-identical state pull, push and a refused stale
@@ -730,7 +731,7 @@ def test_fixture_directory_is_complete(name, tmp_path):
     assert f'"{DEFAULT_ENDPOINT}"' in main_tf
     assert re.search(r'access_key\s*=\s*"lockstep"', main_tf)
     assert re.search(r'secret_key\s*=\s*"lockstep-secret-key"', main_tf)
-    # nothing Lockstep does not implement: DynamoDB locking
+    # these lock with use_lockfile or not at all (dynamodb-lock-table has its own tests)
     for option in ("dynamodb_table", "dynamodb_endpoint"):
         assert not has_option(main_tf, option), option
     # one generation's option names, and a required_version that admits only that generation

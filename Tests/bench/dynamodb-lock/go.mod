@@ -1,0 +1,3 @@
+module dynamodblock
+
+go 1.19
