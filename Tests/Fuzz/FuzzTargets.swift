@@ -1,3 +1,5 @@
+import AWSJSON
+import DynamoDBModel
 import Foundation
 import FrontDoors
 import LockstepCrypto
@@ -13,7 +15,7 @@ struct FuzzTarget: Sendable {
 }
 
 enum FuzzTargets {
-    static let all: [FuzzTarget] = [xml, awsChunked, sigV4, httpDates, byteRanges]
+    static let all: [FuzzTarget] = [xml, awsChunked, sigV4, httpDates, byteRanges, dynamoDBExpressions, dynamoDBItems]
 
     /// The XML reader every S3 request body goes through (tagging, versioning, encryption, DeleteObjects, multipart).
     static let xml = FuzzTarget(name: "xml") { bytes in
@@ -89,5 +91,37 @@ enum FuzzTargets {
             }
         }
         _ = try? S3Router.copySourceRange(text)
+    }
+
+    /// DynamoDB's expression language: the text as a condition, an update, a projection and a key condition, with
+    /// placeholders for every name and value it could mention; whatever parses is evaluated or applied.
+    static let dynamoDBExpressions = FuzzTarget(name: "dynamodb-expressions") { bytes in
+        let text = String(decoding: bytes, as: UTF8.self)
+        let names = Dictionary(uniqueKeysWithValues: ["#a", "#b", "#n"].map { ($0, String($0.dropFirst())) })
+        let values: [String: AttributeValue] = [":s": .string("x"), ":n": .number(DynamoNumber(1)), ":l": .list([.null]),
+                                                ":ss": .stringSet(["x"]), ":m": .map(["a": .bool(true)])]
+        let item: Item = ["a": .number(DynamoNumber(2)), "b": .list([.string("x"), .map(["c": .binary([1])])]), "n": .stringSet(["x", "y"])]
+        var attributes = ExpressionAttributes(names: names, values: values)
+        if let condition = try? ConditionExpression.parse(text, &attributes) { _ = condition.evaluate(item) }
+        attributes = ExpressionAttributes(names: names, values: values)
+        if let update = try? UpdateExpression.parse(text, &attributes) {
+            var updated = item
+            try? update.apply(to: &updated)
+        }
+        attributes = ExpressionAttributes(names: names, values: values)
+        if let projection = try? ProjectionExpression.parse(text, &attributes) { _ = projection.apply(item) }
+        attributes = ExpressionAttributes(names: names, values: values)
+        let schema = KeySchema(hash: KeyAttribute(name: "a", type: .number), range: KeyAttribute(name: "b", type: .string))
+        _ = try? KeyCondition.parse(text, &attributes, schema: schema)
+    }
+
+    /// DynamoDB items as JSON: attribute values of every type, read with DynamoDB's validation, written back and read
+    /// again, sized, and their key bytes taken.
+    static let dynamoDBItems = FuzzTarget(name: "dynamodb-items") { bytes in
+        guard let json = try? JSONValue.parse(bytes),
+              let item = try? ItemCodec.item(json, member: "Item") else { return }
+        _ = ItemCodec.size(item)
+        _ = item.values.map(\.keyBytes)
+        _ = try? ItemCodec.decode(ItemCodec.encode(item))
     }
 }
