@@ -64,7 +64,11 @@ extension DynamoDBService {
         let bounds = RangeBounds(keyCondition.range)
         var next: RangeStart?
         if let start = plan.exclusiveStart {
-            next = RangeStart(range: Self.storedKey(start, schema).range, inclusive: false)
+            let range = Self.storedKey(start, schema).range
+            guard bounds.position(of: range) == .within else {
+                throw AWSJSONError.validation("The provided starting key is outside query boundaries based on provided conditions")
+            }
+            next = RangeStart(range: range, inclusive: false)
         } else {
             next = forward ? bounds.lower : bounds.upper
         }
@@ -73,7 +77,12 @@ extension DynamoDBService {
             let requested = page.batchSize
             let rows = try catalog.store.query(table.stored, hash: hash, from: next, forward: forward, limit: requested)
             for row in rows {
-                guard bounds.contains(row.key.range) else { return page.result(schema, table, request, self, exhausted: true) }
+                // Rows come in key order: before the range (a start key outside it) are skipped, past it end the query.
+                switch bounds.position(of: row.key.range) {
+                case .within: break
+                case .below: if forward { continue } else { return page.result(schema, table, request, self, exhausted: true) }
+                case .above: if forward { return page.result(schema, table, request, self, exhausted: true) } else { continue }
+                }
                 try page.add(try table.sealer.open(row.body, key: row.key))
                 if page.full { break }
             }
@@ -180,14 +189,16 @@ struct RangeBounds {
         }
     }
 
-    func contains(_ range: [UInt8]) -> Bool {
+    enum Position { case below, within, above }
+
+    func position(of range: [UInt8]) -> Position {
         if let lower {
-            guard lower.inclusive ? !range.lexicographicallyPrecedes(lower.range) : lower.range.lexicographicallyPrecedes(range) else { return false }
+            guard lower.inclusive ? !range.lexicographicallyPrecedes(lower.range) : lower.range.lexicographicallyPrecedes(range) else { return .below }
         }
         if let upper {
-            guard upper.inclusive ? !upper.range.lexicographicallyPrecedes(range) : range.lexicographicallyPrecedes(upper.range) else { return false }
+            guard upper.inclusive ? !upper.range.lexicographicallyPrecedes(range) : range.lexicographicallyPrecedes(upper.range) else { return .above }
         }
-        return true
+        return .within
     }
 
     /// The smallest byte string greater than every string that starts with `prefix`; nil when there is none (all 0xFF).

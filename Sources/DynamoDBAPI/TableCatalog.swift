@@ -6,10 +6,11 @@ import LockstepCrypto
 import Store
 
 /// The tables the service knows, kept in memory between requests (a PutItem must not re-read and decode its table's
-/// definition), each with its items' data key unwrapped. Lockstep is the data directory's only process, so every
-/// change to a table passes through here and the cache cannot go stale.
+/// definition), each with its items' data key unwrapped. Every change to a table passes through here: after the
+/// change commits its name is forgotten, and an entry read from the store is kept only if no change was forgotten
+/// while it was read, so a slow read can never put back what a change replaced.
 final class TableCatalog: @unchecked Sendable {
-    // Unchecked: `entries` is only touched under `lock`.
+    // Unchecked: `entries` and `generation` are only touched under `lock`.
     struct Entry: Sendable {
         let stored: StoredTable
         let definition: TableDefinition
@@ -20,6 +21,8 @@ final class TableCatalog: @unchecked Sendable {
     let keyring: Keyring
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
+    /// Counts the changes forgotten so far.
+    private var generation = 0
 
     init(store: TableStore, keyring: Keyring) {
         self.store = store
@@ -35,25 +38,23 @@ final class TableCatalog: @unchecked Sendable {
     func lookup(_ name: String) throws -> Entry? {
         lock.lock()
         let cached = entries[name]
+        let readAt = generation
         lock.unlock()
         if let cached { return cached }
         guard let stored = try store.table(named: name) else { return nil }
-        return try remember(stored)
-    }
-
-    @discardableResult
-    func remember(_ stored: StoredTable) throws -> Entry {
         let definition = try TableDefinition.decode(stored.description)
         let opened = try keyring.unwrap(stored.wrappedKey, context: Self.keyContext(stored.name))
         let entry = Entry(stored: stored, definition: definition, sealer: ItemSealer(key: opened.dataKey, tableId: stored.id))
         lock.lock()
-        entries[stored.name] = entry
+        if generation == readAt { entries[name] = entry }
         lock.unlock()
         return entry
     }
 
+    /// Called after a change to the table committed: the next lookup reads it again.
     func forget(_ name: String) {
         lock.lock()
+        generation += 1
         entries[name] = nil
         lock.unlock()
     }

@@ -41,7 +41,7 @@ extension DynamoDBService {
         if try catalog.lookup(name) != nil { throw DynamoDBErrors.tableInUse(name) }
         let stored = try await catalog.store.createTable(name: name, description: definition.encoded(), wrappedKey: try catalog.newWrappedKey(for: name),
                                                          createdMillis: now())
-        try catalog.remember(stored)
+        catalog.forget(name)
         return ["TableDescription": definition.description(name: name, arn: tableARN(name), createdMillis: stored.createdMillis,
                                                            status: "ACTIVE", itemCount: 0, sizeBytes: 0)]
     }
@@ -86,22 +86,31 @@ extension DynamoDBService {
         for index in ["GlobalSecondaryIndexUpdates", "ReplicaUpdates"] where request[index] != nil {
             throw AWSJSONError.validation("Lockstep does not support \(index); see docs/dynamodb.md.")
         }
-        var definition = table.definition
-        if request["BillingMode"] != nil || request["ProvisionedThroughput"] != nil {
-            let billing = try Self.billing(request, current: definition)
-            if billing.mode != definition.billingMode { definition.billingModeChangedMillis = now() }
-            (definition.billingMode, definition.readCapacityUnits, definition.writeCapacityUnits) = (billing.mode, billing.read, billing.write)
-        }
-        if let tableClass = try request.enumeration("TableClass", Self.tableClasses) { definition.tableClass = tableClass }
-        if let protection = try request.bool("DeletionProtectionEnabled") { definition.deletionProtection = protection }
-        return ["TableDescription": try await save(definition, of: table)]
+        let tableClass = try request.enumeration("TableClass", Self.tableClasses)
+        let protection = try request.bool("DeletionProtectionEnabled")
+        let now = self.now
+        return ["TableDescription": try await change(table) { definition in
+            if request["BillingMode"] != nil || request["ProvisionedThroughput"] != nil {
+                let billing = try Self.billing(request, current: definition)
+                if billing.mode != definition.billingMode { definition.billingModeChangedMillis = now() }
+                (definition.billingMode, definition.readCapacityUnits, definition.writeCapacityUnits) = (billing.mode, billing.read, billing.write)
+            }
+            if let tableClass { definition.tableClass = tableClass }
+            if let protection { definition.deletionProtection = protection }
+        }]
     }
 
-    /// Writes a changed definition and answers with the table's new description.
-    func save(_ definition: TableDefinition, of table: TableCatalog.Entry) async throws -> JSONValue {
-        let encoded = definition.encoded()
-        let stored = try await catalog.store.updateTable(named: table.stored.name) { $0 = encoded }
-        return try describe(try catalog.remember(stored), status: "ACTIVE")
+    /// Changes a table's definition inside the write that stores it (so concurrent changes never undo each other) and
+    /// answers with the table's new description.
+    func change(_ table: TableCatalog.Entry, _ transform: @escaping @Sendable (inout TableDefinition) throws -> Void) async throws -> JSONValue {
+        let name = table.stored.name
+        _ = try await catalog.store.updateTable(named: name) { bytes in
+            var definition = try TableDefinition.decode(bytes)
+            try transform(&definition)
+            bytes = definition.encoded()
+        }
+        catalog.forget(name)
+        return try describe(try catalog.table(name), status: "ACTIVE")
     }
 
     static let tableClasses = ["STANDARD", "STANDARD_INFREQUENT_ACCESS"]

@@ -19,38 +19,36 @@ extension DynamoDBService {
         guard let specification = try request.object("TimeToLiveSpecification", required: true) else { throw AWSJSONError.missing("TimeToLiveSpecification") }
         guard let enabled = try specification.bool("Enabled") else { throw AWSJSONError.missing("Enabled") }
         let attribute = try specification.string("AttributeName", required: true, length: 1...255)!
-        var definition = table.definition
-        if enabled == definition.timeToLiveEnabled {
-            throw AWSJSONError.validation(enabled ? "TimeToLive is already enabled" : "TimeToLive is already disabled")
+        _ = try await change(table) { definition in
+            if enabled == definition.timeToLiveEnabled {
+                throw AWSJSONError.validation(enabled ? "TimeToLive is already enabled" : "TimeToLive is already disabled")
+            }
+            if !enabled, definition.timeToLiveAttribute != attribute {
+                throw AWSJSONError.validation("The attribute name does not match the current TimeToLive attribute name")
+            }
+            definition.timeToLiveEnabled = enabled
+            definition.timeToLiveAttribute = attribute
         }
-        if !enabled, definition.timeToLiveAttribute != attribute {
-            throw AWSJSONError.validation("The attribute name does not match the current TimeToLive attribute name")
-        }
-        definition.timeToLiveEnabled = enabled
-        definition.timeToLiveAttribute = attribute
-        _ = try await save(definition, of: table)
         return ["TimeToLiveSpecification": .object(["Enabled": .bool(enabled), "AttributeName": .string(attribute)])]
     }
 
     func tagResource(_ request: JSONMembers) async throws -> [String: JSONValue]? {
         let table = try taggedTable(request)
         guard let tags = try Self.tags(request, member: "Tags") else { throw AWSJSONError.missing("Tags") }
-        var definition = table.definition
-        for tag in tags {
-            definition.tags.removeAll { $0.key == tag.key }
-            definition.tags.append(tag)
+        _ = try await change(table) { definition in
+            for tag in tags {
+                definition.tags.removeAll { $0.key == tag.key }
+                definition.tags.append(tag)
+            }
+            if definition.tags.count > 50 { throw AWSJSONError.validation("One or more parameter values were invalid: Too many tags") }
         }
-        if definition.tags.count > 50 { throw AWSJSONError.validation("One or more parameter values were invalid: Too many tags") }
-        _ = try await save(definition, of: table)
         return nil
     }
 
     func untagResource(_ request: JSONMembers) async throws -> [String: JSONValue]? {
         let table = try taggedTable(request)
         guard let keys = try request.strings("TagKeys") else { throw AWSJSONError.missing("TagKeys") }
-        var definition = table.definition
-        definition.tags.removeAll { keys.contains($0.key) }
-        _ = try await save(definition, of: table)
+        _ = try await change(table) { definition in definition.tags.removeAll { keys.contains($0.key) } }
         return nil
     }
 

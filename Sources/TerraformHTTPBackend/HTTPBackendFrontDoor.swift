@@ -113,8 +113,7 @@ public struct HTTPBackendFrontDoor: FrontDoor {
         guard let id = LockInfo.id(of: info) else {
             throw BackendError(.badRequest, "A lock request's body is Terraform's lock info JSON, with its \"ID\".")
         }
-        // The state's bucket must exist even though only the lock object is written.
-        while true {
+        for _ in 0..<Self.lockAttempts {
             if try await s3.writeWholeObject(bucket: path.bucket, key: path.lockKey, body: info, contentType: "application/json", ifAbsent: true) {
                 return APIResponse(status: .ok)
             }
@@ -123,7 +122,11 @@ public struct HTTPBackendFrontDoor: FrontDoor {
             if LockInfo.id(of: held.bytes) == id { return APIResponse(status: .ok) }
             throw BackendError.locked(held.bytes)
         }
+        throw BackendError(.conflict, "The lock was taken and released \(Self.lockAttempts) times while this request tried to take it; try again.")
     }
+
+    /// How often a LOCK retries when the lock it found gone is taken again before it can write its own.
+    static let lockAttempts = 16
 
     /// Releases the lock. The body names the lock (Terraform sends the info it locked with; `{"ID": …}` is enough): a
     /// different ID is 409 and the lock stays. An empty body is Terraform's `force-unlock`, which knows the ID only

@@ -237,6 +237,16 @@ struct DynamoDBAPITests {
         #expect(pages.flatMap { $0 } == ["10", "100"])
         #expect(pages.count == 3)
 
+        // A start key outside the key condition is refused, as DynamoDB does, rather than paging from the wrong place.
+        expectError(await server.call("Query", ["TableName": "series", "KeyConditionExpression": "pk = :p AND sk > :z",
+                                                "ExpressionAttributeValues": [":p": ["S": "a"], ":z": ["N": "5"]],
+                                                "ExclusiveStartKey": ["pk": ["S": "a"], "sk": ["N": "2"]]]),
+                    "ValidationException", message: "The provided starting key is outside query boundaries based on provided conditions")
+        let fromInside = await server.ok("Query", ["TableName": "series", "KeyConditionExpression": "pk = :p AND sk > :z",
+                                                   "ExpressionAttributeValues": [":p": ["S": "a"], ":z": ["N": "0"]],
+                                                   "ExclusiveStartKey": ["pk": ["S": "a"], "sk": ["N": "2"]], "ScanIndexForward": false])
+        #expect(keys(fromInside) == ["0.25"])
+
         let count = await server.ok("Query", ["TableName": "series", "KeyConditionExpression": "pk = :p", "Select": "COUNT",
                                               "ExpressionAttributeValues": [":p": ["S": "b"]]])
         #expect(count["Count"] as? Int == 1)
@@ -323,6 +333,14 @@ struct DynamoDBAPITests {
         await server.ok("UntagResource", ["ResourceArn": arn, "TagKeys": ["env"]])
         let tags = await server.ok("ListTagsOfResource", ["ResourceArn": arn])["Tags"] as? [[String: String]]
         #expect(tags == [["Key": "team", "Value": "infra"]])
+        // Concurrent changes to one table's settings each apply to what the previous one stored: none is lost.
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<8 {
+                group.addTask { _ = await server.call("TagResource", ["ResourceArn": arn, "Tags": [["Key": "k\(index)", "Value": "v"]]]) }
+            }
+        }
+        let all = await server.ok("ListTagsOfResource", ["ResourceArn": arn])["Tags"] as? [[String: String]] ?? []
+        #expect(Set(all.compactMap { $0["Key"] }) == Set(["team"] + (0..<8).map { "k\($0)" }))
         expectError(await server.call("ListTagsOfResource", ["ResourceArn": arn + "-missing"]), "ResourceNotFoundException")
         expectError(await server.call("ListTagsOfResource", ["ResourceArn": "arn:aws:s3:::bucket"]), "ValidationException")
     }
