@@ -16,11 +16,13 @@ public struct Authenticator: Sendable {
 
     /// `bodySHA256Hex` is the SHA-256 of a body the front door has already read (the JSON protocols); S3 streams its
     /// body and checks the signed hash as it goes.
-    public func authenticate(_ request: APIRequest, service: String, bodySHA256Hex: String? = nil) throws(SigV4Error) -> VerifiedRequest {
+    /// `signatureV2` lets Signature Version 2 through as well (S3 only).
+    public func authenticate(_ request: APIRequest, service: String, bodySHA256Hex: String? = nil,
+                             signatureV2: SignatureV2Context? = nil) throws(SigV4Error) -> VerifiedRequest {
         let signable = SignableRequest(method: request.method.rawValue, rawPath: request.rawPath, rawQuery: request.rawQuery,
                                        headers: request.headers.map { ($0.name.rawName, $0.value) })
         let now = Date(timeIntervalSince1970: Double(nowMillis()) / 1000)
-        return try verifier.verify(signable, service: service, now: now, bodySHA256Hex: bodySHA256Hex)
+        return try verifier.verify(signable, service: service, now: now, bodySHA256Hex: bodySHA256Hex, signatureV2: signatureV2)
     }
 
     /// HTTP Basic credentials (the Terraform `http` backend): an access key id and its secret, compared in constant

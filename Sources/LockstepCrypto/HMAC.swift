@@ -4,13 +4,21 @@ public enum HMAC {
     /// One-shot HMAC-SHA256.
     public static func sha256<Key: Sequence, Message: Sequence>(key: Key, _ message: Message) -> [UInt8]
     where Key.Element == UInt8, Message.Element == UInt8 {
-        let keyBytes = Array(key)
-        let messageBytes = Array(message)
-        var out = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 32
-        keyBytes.withUnsafeBytes { k in
-            messageBytes.withUnsafeBytes { m in
-                _ = CLibCrypto.HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self), m.count, &out, &length)
+        mac(EVP_sha256(), length: 32, key: Array(key), Array(message))
+    }
+
+    /// One-shot HMAC-SHA1, which Signature Version 2 uses.
+    public static func sha1<Key: Sequence, Message: Sequence>(key: Key, _ message: Message) -> [UInt8]
+    where Key.Element == UInt8, Message.Element == UInt8 {
+        mac(EVP_sha1(), length: 20, key: Array(key), Array(message))
+    }
+
+    private static func mac(_ digest: OpaquePointer?, length size: Int, key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        var length = UInt32(size)
+        key.withUnsafeBytes { k in
+            message.withUnsafeBytes { m in
+                _ = CLibCrypto.HMAC(digest, k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self), m.count, &out, &length)
             }
         }
         return out

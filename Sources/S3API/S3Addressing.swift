@@ -13,7 +13,8 @@ struct S3Addressing: Sendable {
         baseDomains = bases
     }
 
-    func address(_ request: APIRequest) throws -> (bucket: String, key: String) {
+    /// `virtualHost`: the bucket came from the Host header.
+    func address(_ request: APIRequest) throws -> (bucket: String, key: String, virtualHost: Bool) {
         guard request.rawPath.hasPrefix("/") else { throw S3Error.invalidRequest("Invalid request target") }
         // A key is never altered: one that does not decode to UTF-8 is refused, as S3 refuses it.
         func decode(_ part: some StringProtocol) throws -> String {
@@ -28,10 +29,10 @@ struct S3Addressing: Sendable {
         }
         for base in baseDomains where host.hasSuffix("." + base) {
             let bucket = String(host.dropLast(base.count + 1))
-            return (bucket, try decode(request.rawPath.dropFirst()))
+            return (bucket, try decode(request.rawPath.dropFirst()), true)
         }
         let path = request.rawPath.dropFirst()
-        guard let slash = path.firstIndex(of: "/") else { return (try decode(path), "") }
-        return (try decode(path[..<slash]), try decode(path[path.index(after: slash)...]))
+        guard let slash = path.firstIndex(of: "/") else { return (try decode(path), "", false) }
+        return (try decode(path[..<slash]), try decode(path[path.index(after: slash)...]), false)
     }
 }

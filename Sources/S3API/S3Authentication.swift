@@ -2,11 +2,11 @@ import FrontDoors
 import SigV4
 
 extension S3Service {
-    /// SigV4 for `s3`, through the authenticator every front door shares.
-    func authenticate(_ request: APIRequest) throws(S3Error) -> VerifiedRequest {
+    /// SigV4 for `s3` (and Signature Version 2), through the authenticator every front door shares.
+    func authenticate(_ request: APIRequest, virtualHostBucket: String? = nil) throws(S3Error) -> VerifiedRequest {
         let verified: VerifiedRequest
         do {
-            verified = try authenticator.authenticate(request, service: "s3")
+            verified = try authenticator.authenticate(request, service: "s3", signatureV2: SignatureV2Context(virtualHostBucket: virtualHostBucket))
         } catch {
             throw S3Error(sigV4: error)
         }
@@ -57,7 +57,8 @@ extension S3Error {
         case .invalidAccessKeyId:
             self = S3Error(.invalidAccessKeyId)
         case .signatureDoesNotMatch(let stringToSign, let canonicalRequest):
-            self = S3Error(.signatureDoesNotMatch, details: [("StringToSign", stringToSign), ("CanonicalRequest", canonicalRequest)])
+            // Signature Version 2 has no canonical request.
+            self = S3Error(.signatureDoesNotMatch, details: [("StringToSign", stringToSign)] + (canonicalRequest.isEmpty ? [] : [("CanonicalRequest", canonicalRequest)]))
         case .requestTimeTooSkewed(let requestTime, let serverTime):
             self = S3Error(.requestTimeTooSkewed,
                            details: [("RequestTime", requestTime), ("ServerTime", serverTime), ("MaxAllowedSkewMilliseconds", "900000")])

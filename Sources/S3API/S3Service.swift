@@ -67,13 +67,13 @@ public final class S3Service: FrontDoor {
         var resource = request.rawPath
         var response: APIResponse
         do {
-            let (bucket, key) = try addressing.address(request)
+            let (bucket, key, virtualHost) = try addressing.address(request)
             trace?.bucket = bucket
             trace?.key = key
             resource = key.isEmpty ? (bucket.isEmpty ? "/" : "/\(bucket)") : "/\(bucket)/\(key)"
             let query = QueryParameters(raw: request.rawQuery)
             trace?.query = query
-            let auth = try authenticate(request)
+            let auth = try authenticate(request, virtualHostBucket: virtualHost ? bucket : nil)
             trace?.auth = auth
             let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
                                                query: query, headers: request.headers)

@@ -26,10 +26,15 @@ public struct SigV4Verifier: Sendable {
     ///
     /// `bodySHA256Hex` is the hex SHA-256 of the body, used only by non-S3 services (kms, dynamodb, sts), whose
     /// clients may omit `x-amz-content-sha256`; when it is nil there, an empty body is assumed.
-    public func verify(_ request: SignableRequest, service: String, now: Date, bodySHA256Hex: String? = nil) throws(SigV4Error) -> VerifiedRequest {
+    /// `signatureV2`: S3 also takes Signature Version 2 (`SignatureV2.swift`); other services refuse it.
+    public func verify(_ request: SignableRequest, service: String, now: Date, bodySHA256Hex: String? = nil,
+                       signatureV2: SignatureV2Context? = nil) throws(SigV4Error) -> VerifiedRequest {
         let query = parseRawQuery(request.rawQuery)
         // An empty Authorization header counts as none, as some clients send one for anonymous requests.
         let authorization = request.header("authorization").flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        if let signatureV2, Self.isSignatureV2(authorization: authorization, query: query) {
+            return try verifyV2(request, authorization: authorization, query: query, context: signatureV2, now: now)
+        }
         let presigned = query.contains { $0.decodedName == "X-Amz-Algorithm" }
         if authorization != nil && presigned {
             throw .authorizationHeaderMalformed("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "

@@ -67,6 +67,11 @@ enum FuzzTargets {
         let request = SignableRequest(method: "GET", rawPath: target, rawQuery: query, headers: headers)
         let verifier = SigV4Verifier(credentials: StaticCredentialProvider(["AKIDEXAMPLE": "secret"]))
         _ = try? verifier.verify(request, service: "s3", now: Date(timeIntervalSince1970: 1_440_938_160))
+        // Signature Version 2, path-style and virtual-hosted.
+        _ = try? verifier.verify(request, service: "s3", now: Date(timeIntervalSince1970: 1_440_938_160),
+                                 signatureV2: SignatureV2Context(virtualHostBucket: nil))
+        _ = try? verifier.verify(request, service: "s3", now: Date(timeIntervalSince1970: 1_440_938_160),
+                                 signatureV2: SignatureV2Context(virtualHostBucket: "bucket"))
         _ = try? verifier.verify(request, service: "kms", now: Date(timeIntervalSince1970: 1_440_938_160), bodySHA256Hex: emptySHA256Hex)
         _ = try? AuthorizationHeader.parse(text)
         _ = canonicalURICandidates(rawPath: target)

@@ -263,13 +263,19 @@ struct AuthTests {
         expectWellFormedError(reply, code: "InvalidRequest", status: 400)
     }
 
-    @Test func sigV2IsRejected() async throws {
+    /// Signature Version 2 is verified (SigV4Tests/SignatureV2Tests.swift has AWS's examples): a wrong one is
+    /// SignatureDoesNotMatch with the string to sign, one without a date AccessDenied.
+    @Test func sigV2IsVerified() async throws {
         let s3 = try await server()
         var fields = HTTPFields()
         fields.append(HTTPField(name: .init("Host")!, value: testHost))
-        fields.append(HTTPField(name: .authorization, value: "AWS AK:c2lnbmF0dXJl"))
-        let reply = await s3.collect(await s3.service.handle(APIRequest(method: .get, target: "/auth/k", headers: fields)))
-        expectWellFormedError(reply, code: "InvalidRequest", status: 400)
+        fields.append(HTTPField(name: .authorization, value: "AWS \(testAccessKey):c2lnbmF0dXJl"))
+        let undated = await s3.collect(await s3.service.handle(APIRequest(method: .get, target: "/auth/k", headers: fields)))
+        expectWellFormedError(undated, code: "AccessDenied", status: 403)
+        fields.append(HTTPField(name: .date, value: HTTPDate.format(s3.clock.nowMillis())))
+        let forged = await s3.collect(await s3.service.handle(APIRequest(method: .get, target: "/auth/k", headers: fields)))
+        expectWellFormedError(forged, code: "SignatureDoesNotMatch", status: 403)
+        #expect(forged.xml?.value("StringToSign") == "GET\n\n\n\(HTTPDate.format(s3.clock.nowMillis()))\n/auth/k")
     }
 
     @Test func everyErrorHasRequestIdsAndResource() async throws {

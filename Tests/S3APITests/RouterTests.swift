@@ -15,7 +15,7 @@ struct RouterTests {
         var fields = HTTPFields([HTTPField(name: HTTPField.Name("Host")!, value: host)])
         for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         let request = APIRequest(method: HTTPRequest.Method(String(parts[0]))!, target: String(parts[1]), headers: fields)
-        let (bucket, key) = try S3Addressing(domain: nil).address(request)
+        let (bucket, key, _) = try S3Addressing(domain: nil).address(request)
         return try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
                                   query: QueryParameters(raw: request.rawQuery), headers: request.headers)
     }
