@@ -413,11 +413,7 @@ struct ConditionChecker {
     mutating func operand(_ raw: ConditionParser.RawOperand) -> Operand? {
         switch raw {
         case .value(let placeholder):
-            guard let value = attributes.resolveValue(placeholder) else {
-                record(.placeholder, "An expression attribute value used in expression is not defined; attribute value: \(placeholder)")
-                return nil
-            }
-            return .value(value)
+            return attributes.resolveValue(placeholder, errors: &errors, undefined: .placeholder).map { .value($0) }
         case .path(let elements):
             guard let path = resolvePath(elements) else { return nil }
             topLevelNames.insert(path.topLevelName)
@@ -437,27 +433,7 @@ struct ConditionChecker {
     }
 
     mutating func resolvePath(_ elements: [ConditionParser.RawElement]) -> DocumentPath? {
-        var resolved: [DocumentPath.Element] = []
-        var failed = false
-        for element in elements {
-            switch element {
-            case .name(let name):
-                if ReservedWords.contains(name) {
-                    record(.reserved, "Attribute name is a reserved keyword; reserved keyword: \(name)")
-                }
-                resolved.append(.name(name))
-            case .placeholder(let placeholder):
-                if let name = attributes.resolveName(placeholder) {
-                    resolved.append(.name(name))
-                } else {
-                    record(.placeholder, "An expression attribute name used in the document path is not defined; attribute name: \(placeholder)")
-                    failed = true
-                }
-            case .index(let index):
-                resolved.append(.index(index))
-            }
-        }
-        return failed ? nil : DocumentPath(elements: resolved)
+        attributes.resolvePath(elements, errors: &errors, reserved: .reserved, undefined: .placeholder)
     }
 }
 

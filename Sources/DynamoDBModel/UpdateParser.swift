@@ -242,33 +242,11 @@ struct UpdateChecker {
     }
 
     mutating func resolvePath(_ elements: [ConditionParser.RawElement]) -> DocumentPath? {
-        var resolved: [DocumentPath.Element] = []
-        var failed = false
-        for element in elements {
-            switch element {
-            case .name(let name):
-                if ReservedWords.contains(name) { record(.reserved, "Attribute name is a reserved keyword; reserved keyword: \(name)") }
-                resolved.append(.name(name))
-            case .placeholder(let placeholder):
-                if let name = attributes.resolveName(placeholder) {
-                    resolved.append(.name(name))
-                } else {
-                    record(.name, "An expression attribute name used in the document path is not defined; attribute name: \(placeholder)")
-                    failed = true
-                }
-            case .index(let index):
-                resolved.append(.index(index))
-            }
-        }
-        return failed ? nil : DocumentPath(elements: resolved)
+        attributes.resolvePath(elements, errors: &errors, reserved: .reserved, undefined: .name)
     }
 
     mutating func resolveValue(_ placeholder: String) -> AttributeValue? {
-        guard let value = attributes.resolveValue(placeholder) else {
-            record(.value, "An expression attribute value used in expression is not defined; attribute value: \(placeholder)")
-            return nil
-        }
-        return value
+        attributes.resolveValue(placeholder, errors: &errors, undefined: .value)
     }
 
     mutating func setValue(_ raw: UpdateParser.RawSetValue) -> UpdateExpression.SetValue? {
