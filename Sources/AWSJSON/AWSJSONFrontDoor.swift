@@ -76,11 +76,7 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
         if let length = request.header("content-length").flatMap(Int.init), length > limit {
             throw bodyTooLarge
         }
-        var body: [UInt8] = []
-        while let chunk = try await request.body.next() {
-            guard body.count + chunk.readableBytes <= limit else { throw bodyTooLarge }
-            body += chunk.readableBytesView
-        }
+        guard let body = try await request.body.collect(limit: limit) else { throw bodyTooLarge }
         return body
     }
 

@@ -12,6 +12,17 @@ public final class BodyStream: @unchecked Sendable {
 
     public static var empty: BodyStream { BodyStream { nil } }
 
+    /// The whole body of a small request (a JSON document, a form, a Terraform state), or nil as soon as it proves
+    /// longer than `limit` bytes, before holding more than that.
+    public func collect(limit: Int) async throws -> [UInt8]? {
+        var body: [UInt8] = []
+        while let chunk = try await next() {
+            guard body.count + chunk.readableBytes <= limit else { return nil }
+            body += chunk.readableBytesView
+        }
+        return body
+    }
+
     /// A body of known bytes, delivered in chunks of `chunkSize` (tests use small chunks to exercise framing).
     public static func bytes(_ bytes: [UInt8], chunkSize: Int = 64 * 1024) -> BodyStream {
         var offset = 0

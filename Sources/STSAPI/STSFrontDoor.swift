@@ -123,12 +123,8 @@ public struct STSFrontDoor: FrontDoor {
     }
 
     private func readBody(_ request: APIRequest) async throws -> [UInt8] {
-        var body: [UInt8] = []
-        while let chunk = try await request.body.next() {
-            guard body.count + chunk.readableBytes <= Self.bodyLimit else {
-                throw STSError("MalformedInput", "The request body is larger than 64 KiB.", status: .contentTooLarge)
-            }
-            body += chunk.readableBytesView
+        guard let body = try await request.body.collect(limit: Self.bodyLimit) else {
+            throw STSError("MalformedInput", "The request body is larger than 64 KiB.", status: .contentTooLarge)
         }
         return body
     }

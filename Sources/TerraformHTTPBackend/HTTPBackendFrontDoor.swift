@@ -36,7 +36,8 @@ public struct HTTPBackendFrontDoor: FrontDoor {
             guard let path = StatePath(rawPath: request.rawPath) else {
                 throw BackendError(.badRequest, "A state path is /_lockstep/tfstate/<bucket>/<key>, without empty, '.' or '..' segments.")
             }
-            let query = Query(request.rawQuery)
+            // `ID=<lock id>` on writes, `lock` on the POST/DELETE lock alternatives.
+            let query = QueryParameters(raw: request.rawQuery)
             let lockRequest = query.has("lock")
             switch (request.method.rawValue, lockRequest) {
             case ("GET", false): response = try await readState(path)
@@ -166,12 +167,8 @@ public struct HTTPBackendFrontDoor: FrontDoor {
     }
 
     private func readBody(_ request: APIRequest) async throws -> [UInt8] {
-        var body: [UInt8] = []
-        while let chunk = try await request.body.next() {
-            guard body.count + chunk.readableBytes <= Self.bodyLimit else {
-                throw BackendError(.contentTooLarge, "The request body is larger than \(Self.bodyLimit >> 20) MiB.")
-            }
-            body += chunk.readableBytesView
+        guard let body = try await request.body.collect(limit: Self.bodyLimit) else {
+            throw BackendError(.contentTooLarge, "The request body is larger than \(Self.bodyLimit >> 20) MiB.")
         }
         if let md5 = request.header("content-md5"), Base64.decode(md5) != Digest.md5(body) {
             throw BackendError(.badRequest, "The Content-MD5 does not match the body.")
@@ -186,22 +183,6 @@ enum LockInfo {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }
         return object["ID"] as? String
     }
-}
-
-/// The query of a state URL: `ID=<lock id>` on writes, `lock` on the POST/DELETE lock alternatives.
-struct Query {
-    private var items: [String: String] = [:]
-
-    init(_ raw: String) {
-        for pair in raw.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = percentDecode(String(parts[0]))
-            if items[name] == nil { items[name] = parts.count > 1 ? percentDecode(String(parts[1])) : "" }
-        }
-    }
-
-    subscript(name: String) -> String? { items[name] }
-    func has(_ name: String) -> Bool { items[name] != nil }
 }
 
 /// An answer other than success: a status and a plain-text reason, or (409, 423) the holder's lock info JSON.
