@@ -77,11 +77,10 @@ extension DynamoDBService {
             let requested = page.batchSize
             let rows = try catalog.store.query(table.stored, hash: hash, from: next, forward: forward, limit: requested)
             for row in rows {
-                // Rows come in key order: before the range (a start key outside it) are skipped, past it end the query.
-                switch bounds.position(of: row.key.range) {
-                case .within: break
-                case .below: if forward { continue } else { return page.result(schema, table, request, self, exhausted: true) }
-                case .above: if forward { return page.result(schema, table, request, self, exhausted: true) } else { continue }
+                // Rows come in key order from a start inside the range (a start key outside it is refused above), so
+                // the first row outside it ends the query.
+                guard bounds.position(of: row.key.range) == .within else {
+                    return page.result(schema, table, request, self, exhausted: true)
                 }
                 try page.add(try table.sealer.open(row.body, key: row.key))
                 if page.full { break }
