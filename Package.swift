@@ -43,6 +43,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
+        .target(name: "AccessPolicy"),
         .target(name: "S3API", dependencies: [
             "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -110,6 +111,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], path: "Tests/Support"),
         .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto"]),
+        .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"]),
