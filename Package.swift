@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // Foundations: system libraries, crypto, XML, SigV4.
@@ -45,7 +46,8 @@ let package = Package(
         ]),
         .target(name: "AccessPolicy"),
         .target(name: "S3API", dependencies: [
-            "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
+            "AccessPolicy", "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
+            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -93,7 +95,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepServer", "KeyService", "SigV4",
+            "FrontDoors", "LockstepServer", "KeyService", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -110,13 +112,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], path: "Tests/Support"),
-        .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto"]),
+        .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto", "LockstepTestSupport"]),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto", "LockstepTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"]),
         .testTarget(name: "S3APITests", dependencies: [
-            "S3API", "FrontDoors", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto", "LockstepTestSupport",
+            "S3API", "AccessPolicy", "FrontDoors", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto", "LockstepTestSupport",
+            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -125,7 +128,7 @@ let package = Package(
             "KMSAPI", "AWSJSON", "FrontDoors", "KeyService", "SigV4", "LockstepCrypto", "LockstepTestSupport",
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "DynamoDBModelTests", dependencies: ["DynamoDBModel", "AWSJSON"]),
+        .testTarget(name: "DynamoDBModelTests", dependencies: ["DynamoDBModel", "AWSJSON", "LockstepTestSupport"]),
         .testTarget(name: "DynamoDBAPITests", dependencies: [
             "DynamoDBAPI", "DynamoDBModel", "AWSJSON", "FrontDoors", "KeyService", "LockstepCrypto", "LockstepTestSupport", "SigV4", "Store",
             .product(name: "HTTPTypes", package: "swift-http-types"),

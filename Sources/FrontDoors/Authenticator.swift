@@ -6,12 +6,27 @@ import SigV4
 /// maps `SigV4Error` to its protocol's error.
 public struct Authenticator: Sendable {
     public let verifier: SigV4Verifier
+    public let users: UserDirectory
     /// The clock signatures are checked against (request skew, presigned expiry), in milliseconds since the epoch.
     public let nowMillis: @Sendable () -> Int64
 
-    public init(credentials: [String: String], allowAnyCredentials: Bool = false, nowMillis: @escaping @Sendable () -> Int64) {
-        verifier = SigV4Verifier(credentials: StaticCredentialProvider(credentials), allowAnyCredentials: allowAnyCredentials)
+    public init(users: UserDirectory, allowAnyCredentials: Bool = false, nowMillis: @escaping @Sendable () -> Int64) {
+        verifier = SigV4Verifier(credentials: users, allowAnyCredentials: allowAnyCredentials)
+        self.users = users
         self.nowMillis = nowMillis
+    }
+
+    /// One root user of the default account.
+    public init(credentials: [String: String], allowAnyCredentials: Bool = false, nowMillis: @escaping @Sendable () -> Int64) {
+        precondition(credentials.count == 1, "one root user; more users come from a users file")
+        self.init(users: UserDirectory(rootAccessKey: credentials.first!.key, rootSecretKey: credentials.first!.value),
+                  allowAnyCredentials: allowAnyCredentials, nowMillis: nowMillis)
+    }
+
+    /// Who signed a verified request. A key Lockstep does not know got through only because any credentials are
+    /// allowed; it acts as the default account's root.
+    public func identity(of request: VerifiedRequest) -> Identity {
+        users.identity(forAccessKey: request.accessKey) ?? Identity(account: .default, userName: nil)
     }
 
     /// `bodySHA256Hex` is the SHA-256 of a body the front door has already read (the JSON protocols); S3 streams its

@@ -119,10 +119,11 @@ public struct LockstepServer {
     public static func frontDoors(_ configuration: ServerConfiguration, store: ObjectStore, tables: TableStore, clock: any AdvanceableClock, keyring: Keyring,
                                   lifecycle: LifecycleRunner, accessLog: AccessLog? = nil, signingClock: any StoreClock = WallClock(),
                                   logger: Logger) -> ProtocolRouter {
-        let authenticator = Authenticator(credentials: [configuration.accessKey: configuration.secretKey],
-                                          allowAnyCredentials: configuration.allowAnyCredentials, nowMillis: { signingClock.nowMillis() })
+        let users = UserDirectory(rootAccessKey: configuration.accessKey, rootSecretKey: configuration.secretKey, users: configuration.users)
+        let authenticator = Authenticator(users: users, allowAnyCredentials: configuration.allowAnyCredentials, nowMillis: { signingClock.nowMillis() })
         let s3Configuration = S3ServiceConfiguration(region: configuration.region, domain: configuration.domain,
-                                                     lifecycleSchedule: lifecycle.schedule)
+                                                     lifecycleSchedule: lifecycle.schedule,
+                                                     legacyBucketDefaults: configuration.legacyBucketDefaults)
         let s3 = S3Service(store: store, keyring: keyring, configuration: s3Configuration, authenticator: authenticator,
                            accessLog: accessLog, logger: logger)
         let kms = AWSJSONFrontDoor(service: KMSService(keyring: keyring, region: configuration.region), authenticator: authenticator, logger: logger)

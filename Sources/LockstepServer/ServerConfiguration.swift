@@ -1,3 +1,4 @@
+import FrontDoors
 import Store
 
 /// Everything `lockstep serve` is told: flags, environment, defaults.
@@ -22,6 +23,11 @@ public struct ServerConfiguration: Sendable {
     public var lifecycleDaySeconds: Double = 86_400
     /// The longest a server access log record waits before it is delivered to its target bucket.
     public var accessLogFlushSeconds: Double = 60
+    /// Users beyond the `accessKey` root, from `--users` (validated when the file was read).
+    public var users: [UsersFile.User] = []
+    /// New buckets get the defaults S3 gave before April 2023 (ACLs enabled with `ObjectWriter`, no public access
+    /// block) instead of today's (`BucketOwnerEnforced`, all four blocks on).
+    public var legacyBucketDefaults = false
 
     public var lifecycleSchedule: LifecycleSchedule {
         LifecycleSchedule(dayMillis: max(1, Int64((lifecycleDaySeconds * 1000).rounded())))

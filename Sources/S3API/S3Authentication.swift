@@ -2,11 +2,20 @@ import FrontDoors
 import SigV4
 
 extension S3Service {
-    /// SigV4 for `s3` (and Signature Version 2), through the authenticator every front door shares.
+    /// SigV4 for `s3` (and Signature Version 2), through the authenticator every front door shares; a request without
+    /// credentials is refused.
     func authenticate(_ request: APIRequest, virtualHostBucket: String? = nil) throws(S3Error) -> VerifiedRequest {
+        guard let verified = try authenticateUnlessAnonymous(request, virtualHostBucket: virtualHostBucket) else { throw S3Error.accessDenied() }
+        return verified
+    }
+
+    /// As `authenticate`, but a request with no credentials at all is anonymous (nil), for authorization to decide.
+    func authenticateUnlessAnonymous(_ request: APIRequest, virtualHostBucket: String?) throws(S3Error) -> VerifiedRequest? {
         let verified: VerifiedRequest
         do {
             verified = try authenticator.authenticate(request, service: "s3", signatureV2: SignatureV2Context(virtualHostBucket: virtualHostBucket))
+        } catch .missingAuthentication {
+            return nil
         } catch {
             throw S3Error(sigV4: error)
         }

@@ -7,6 +7,21 @@ import Store
 public enum S3ErrorCode: String, Sendable, CaseIterable {
     case accessControlListNotSupported = "AccessControlListNotSupported"
     case accessDenied = "AccessDenied"
+    case accessForbidden = "AccessForbidden"
+    case missingSecurityHeader = "MissingSecurityHeader"
+    case unexpectedContent = "UnexpectedContent"
+    case maxPostPreDataLengthExceeded = "MaxPostPreDataLengthExceededError"
+    case malformedPOSTRequest = "MalformedPOSTRequest"
+    case invalidPolicyDocument = "InvalidPolicyDocument"
+    case noSuchCORSConfiguration = "NoSuchCORSConfiguration"
+    case invalidBucketAclWithObjectOwnership = "InvalidBucketAclWithObjectOwnership"
+    case unresolvableGrantByEmailAddress = "UnresolvableGrantByEmailAddress"
+    case malformedACLError = "MalformedACLError"
+    case ownershipControlsNotFoundError = "OwnershipControlsNotFoundError"
+    case noSuchPublicAccessBlockConfiguration = "NoSuchPublicAccessBlockConfiguration"
+    case noSuchBucketPolicy = "NoSuchBucketPolicy"
+    case malformedPolicy = "MalformedPolicy"
+    case bucketAlreadyExists = "BucketAlreadyExists"
     case authorizationHeaderMalformed = "AuthorizationHeaderMalformed"
     case authorizationQueryParametersError = "AuthorizationQueryParametersError"
     case badDigest = "BadDigest"
@@ -65,6 +80,21 @@ public enum S3ErrorCode: String, Sendable, CaseIterable {
         switch self {
         case .accessControlListNotSupported: return (.badRequest, "The bucket does not allow ACLs")
         case .accessDenied: return (.forbidden, "Access Denied")
+        case .accessForbidden: return (.forbidden, "CORSResponse: This CORS request is not allowed.")
+        case .missingSecurityHeader: return (.badRequest, "Your request was missing a required header")
+        case .unexpectedContent: return (.badRequest, "This request does not support content")
+        case .maxPostPreDataLengthExceeded: return (.badRequest, "Your POST request fields preceeding the upload file was too large.")
+        case .malformedPOSTRequest: return (.badRequest, "The body of your POST request is not well-formed multipart/form-data.")
+        case .invalidPolicyDocument: return (.badRequest, "The content of the form does not meet the conditions specified in the policy document.")
+        case .noSuchCORSConfiguration: return (.notFound, "The CORS configuration does not exist")
+        case .invalidBucketAclWithObjectOwnership: return (.badRequest, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+        case .unresolvableGrantByEmailAddress: return (.badRequest, "The e-mail address you provided does not match any account on record.")
+        case .malformedACLError: return (.badRequest, "The XML you provided was not well-formed or did not validate against our published schema")
+        case .ownershipControlsNotFoundError: return (.notFound, "The bucket ownership controls were not found")
+        case .noSuchPublicAccessBlockConfiguration: return (.notFound, "The public access block configuration was not found")
+        case .noSuchBucketPolicy: return (.notFound, "The bucket policy does not exist")
+        case .malformedPolicy: return (.badRequest, "Policies must be valid JSON and the first byte must be '{'")
+        case .bucketAlreadyExists: return (.conflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
         case .authorizationHeaderMalformed: return (.badRequest, "The authorization header you provided is invalid.")
         case .authorizationQueryParametersError: return (.badRequest, "Error parsing the X-Amz-Credential parameter.")
         case .badDigest: return (.badRequest, "The Content-MD5 you specified did not match what we received.")
@@ -171,6 +201,7 @@ extension S3Error {
     }
     public static func invalidRequest(_ message: String) -> S3Error { S3Error(.invalidRequest, message) }
     public static func malformedXML() -> S3Error { S3Error(.malformedXML) }
+    static func malformedACLError() -> S3Error { S3Error(.malformedACLError) }
     public static func notImplemented(_ message: String? = nil) -> S3Error { S3Error(.notImplemented, message) }
     public static func preconditionFailed(_ condition: String) -> S3Error { S3Error(.preconditionFailed, details: [("Condition", condition)]) }
     public static func internalError(_ message: String? = nil) -> S3Error { S3Error(.internalError, message) }
@@ -195,6 +226,7 @@ extension S3Error {
         switch storeError {
         case .noSuchBucket(let bucket): self = .noSuchBucket(bucket)
         case .bucketAlreadyOwnedByYou(let bucket): self = S3Error(.bucketAlreadyOwnedByYou, details: [("BucketName", bucket)])
+        case .bucketAlreadyExists(let bucket): self = S3Error(.bucketAlreadyExists, details: [("BucketName", bucket)])
         case .bucketNotEmpty(let bucket): self = S3Error(.bucketNotEmpty, details: [("BucketName", bucket)])
         case .noSuchKey(_, let key): self = .noSuchKey(key)
         case .noSuchVersion(_, let key, let versionId): self = .noSuchVersion(key, versionId)

@@ -26,6 +26,21 @@ public enum S3Operation: Sendable, Equatable {
     case getObjectLockConfiguration
     case putBucketLogging
     case getBucketLogging
+    case putBucketPolicy
+    case getBucketPolicy
+    case deleteBucketPolicy
+    case getBucketPolicyStatus
+    case putPublicAccessBlock
+    case getPublicAccessBlock
+    case deletePublicAccessBlock
+    case putBucketOwnershipControls
+    case getBucketOwnershipControls
+    case deleteBucketOwnershipControls
+    case putBucketAcl
+    case getBucketAcl
+    case putBucketCors
+    case getBucketCors
+    case deleteBucketCors
     case listObjects(ListObjectsQuery)
     case listObjectsV2(ListObjectsV2Query)
     case listObjectVersions(ListVersionsQuery)
@@ -34,6 +49,8 @@ public enum S3Operation: Sendable, Equatable {
 
     // Objects
     case putObject
+    /// POST Object: an HTML form upload to the bucket's URL.
+    case postObject
     case copyObject(source: CopySource)
     case getObject(versionId: String?, partNumber: Int?)
     case headObject(versionId: String?, partNumber: Int?)
@@ -47,6 +64,8 @@ public enum S3Operation: Sendable, Equatable {
     case putObjectLegalHold(versionId: String?)
     case getObjectLegalHold(versionId: String?)
     case restoreObject(versionId: String?)
+    case putObjectAcl(versionId: String?)
+    case getObjectAcl(versionId: String?)
 
     // Multipart uploads
     case createMultipartUpload
@@ -80,6 +99,24 @@ public enum S3Operation: Sendable, Equatable {
         case .getObjectLockConfiguration: return "GetObjectLockConfiguration"
         case .putBucketLogging: return "PutBucketLogging"
         case .getBucketLogging: return "GetBucketLogging"
+        case .putBucketPolicy: return "PutBucketPolicy"
+        case .getBucketPolicy: return "GetBucketPolicy"
+        case .deleteBucketPolicy: return "DeleteBucketPolicy"
+        case .getBucketPolicyStatus: return "GetBucketPolicyStatus"
+        case .putPublicAccessBlock: return "PutPublicAccessBlock"
+        case .getPublicAccessBlock: return "GetPublicAccessBlock"
+        case .deletePublicAccessBlock: return "DeletePublicAccessBlock"
+        case .putBucketOwnershipControls: return "PutBucketOwnershipControls"
+        case .getBucketOwnershipControls: return "GetBucketOwnershipControls"
+        case .deleteBucketOwnershipControls: return "DeleteBucketOwnershipControls"
+        case .putBucketAcl: return "PutBucketAcl"
+        case .getBucketAcl: return "GetBucketAcl"
+        case .putBucketCors: return "PutBucketCors"
+        case .getBucketCors: return "GetBucketCors"
+        case .deleteBucketCors: return "DeleteBucketCors"
+        case .putObjectAcl: return "PutObjectAcl"
+        case .getObjectAcl: return "GetObjectAcl"
+        case .postObject: return "PostObject"
         case .putObjectRetention: return "PutObjectRetention"
         case .getObjectRetention: return "GetObjectRetention"
         case .putObjectLegalHold: return "PutObjectLegalHold"

@@ -3,11 +3,10 @@ import Store
 
 /// Bucket sub-resources Lockstep knows but does not implement yet: answered with NotImplemented rather than misrouted.
 let unsupportedBucketSubresources: Set<String> = [
-    "acl", "policy", "policyStatus", "cors", "ownershipControls", "website",
-    "notification", "accelerate", "requestPayment", "replication", "publicAccessBlock", "analytics", "inventory", "metrics",
+    "website", "notification", "accelerate", "requestPayment", "replication", "analytics", "inventory", "metrics",
     "intelligent-tiering", "metadataTable", "session",
 ]
-let unsupportedObjectSubresources: Set<String> = ["acl", "torrent", "select"]
+let unsupportedObjectSubresources: Set<String> = ["torrent", "select"]
 
 /// Decides the S3 operation from the method, the addressed bucket and key, the query keys and a few headers — and
 /// parses and validates its parameters, once, so that every handler starts from well-formed input. A combination that
@@ -41,6 +40,12 @@ enum S3Router {
             if has("lifecycle") { return .getBucketLifecycleConfiguration }
             if has("object-lock") { return .getObjectLockConfiguration }
             if has("logging") { return .getBucketLogging }
+            if has("policyStatus") { return .getBucketPolicyStatus }
+            if has("policy") { return .getBucketPolicy }
+            if has("publicAccessBlock") { return .getPublicAccessBlock }
+            if has("ownershipControls") { return .getBucketOwnershipControls }
+            if has("acl") { return .getBucketAcl }
+            if has("cors") { return .getBucketCors }
             if has("versions") { return .listObjectVersions(try listVersionsQuery(query)) }
             if has("uploads") { return .listMultipartUploads(try listUploadsQuery(query)) }
             switch query["list-type"] {
@@ -55,6 +60,11 @@ enum S3Router {
             if has("lifecycle") { return .putBucketLifecycleConfiguration }
             if has("object-lock") { return .putObjectLockConfiguration }
             if has("logging") { return .putBucketLogging }
+            if has("policy") { return .putBucketPolicy }
+            if has("publicAccessBlock") { return .putPublicAccessBlock }
+            if has("ownershipControls") { return .putBucketOwnershipControls }
+            if has("acl") { return .putBucketAcl }
+            if has("cors") { return .putBucketCors }
             return .createBucket
         case .head:
             return .headBucket
@@ -62,10 +72,14 @@ enum S3Router {
             if has("tagging") { return .deleteBucketTagging }
             if has("encryption") { return .deleteBucketEncryption }
             if has("lifecycle") { return .deleteBucketLifecycle }
+            if has("policy") { return .deleteBucketPolicy }
+            if has("publicAccessBlock") { return .deletePublicAccessBlock }
+            if has("ownershipControls") { return .deleteBucketOwnershipControls }
+            if has("cors") { return .deleteBucketCors }
             return .deleteBucket
         case .post:
             if has("delete") { return .deleteObjects }
-            throw S3Error.methodNotAllowed()
+            return .postObject
         default:
             throw S3Error.methodNotAllowed()
         }
@@ -82,6 +96,7 @@ enum S3Router {
             if has("tagging") { return .putObjectTagging(versionId: try versionId(query)) }
             if has("retention") { return .putObjectRetention(versionId: try versionId(query)) }
             if has("legal-hold") { return .putObjectLegalHold(versionId: try versionId(query)) }
+            if has("acl") { return .putObjectAcl(versionId: try versionId(query)) }
             if has("uploadId") {
                 let uploadId = query["uploadId"] ?? "", partNumber = try requiredPartNumber(query)
                 guard let copySource else { return .uploadPart(uploadId: uploadId, partNumber: partNumber) }
@@ -94,6 +109,7 @@ enum S3Router {
             if has("tagging") { return .getObjectTagging(versionId: try versionId(query)) }
             if has("retention") { return .getObjectRetention(versionId: try versionId(query)) }
             if has("legal-hold") { return .getObjectLegalHold(versionId: try versionId(query)) }
+            if has("acl") { return .getObjectAcl(versionId: try versionId(query)) }
             if has("attributes") {
                 return .getObjectAttributes(versionId: try versionId(query),
                                             parts: PartsPage(maxParts: try count(headers[maxPartsField], name: "x-amz-max-parts") ?? 1000,

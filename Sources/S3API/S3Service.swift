@@ -15,9 +15,13 @@ public struct S3ServiceConfiguration: Sendable {
     public var domain: String?
     /// When lifecycle rules fall due (for `x-amz-expiration` and `x-amz-abort-date`).
     public var lifecycleSchedule: LifecycleSchedule
+    /// New buckets get S3's defaults from before April 2023 (ACLs enabled, no public access block).
+    public var legacyBucketDefaults: Bool
 
-    public init(region: String = "us-east-1", domain: String? = nil, lifecycleSchedule: LifecycleSchedule = LifecycleSchedule()) {
+    public init(region: String = "us-east-1", domain: String? = nil, lifecycleSchedule: LifecycleSchedule = LifecycleSchedule(),
+                legacyBucketDefaults: Bool = false) {
         self.region = region; self.domain = domain; self.lifecycleSchedule = lifecycleSchedule
+        self.legacyBucketDefaults = legacyBucketDefaults
     }
 }
 
@@ -28,7 +32,10 @@ struct S3Context {
     let bucket: String
     let key: String
     let query: QueryParameters
+    /// nil: an anonymous request.
     let auth: VerifiedRequest?
+    /// Who signed it; nil when anonymous.
+    let requester: Identity?
     let requestId: String
     /// Set when the server keeps access logs: handlers note what a record needs that the response does not show.
     let trace: AccessLogTrace?
@@ -47,6 +54,7 @@ public final class S3Service: FrontDoor {
     let logger: Logger
     let hostId = RequestIds.hostId()
     public let accessLog: AccessLog?
+    let policies = PolicyCache()
 
     public init(store: ObjectStore, keyring: Keyring, configuration: S3ServiceConfiguration, authenticator: Authenticator,
                 accessLog: AccessLog? = nil, logger: Logger = Logger(label: "lockstep.s3")) {
@@ -66,25 +74,36 @@ public final class S3Service: FrontDoor {
         if let trace { request.body = trace.watching(request.body) }
         var resource = request.rawPath
         var response: APIResponse
+        var addressedBucket = ""
         do {
             let (bucket, key, virtualHost) = try addressing.address(request)
+            addressedBucket = bucket
             trace?.bucket = bucket
             trace?.key = key
             resource = key.isEmpty ? (bucket.isEmpty ? "/" : "/\(bucket)") : "/\(bucket)/\(key)"
-            let query = QueryParameters(raw: request.rawQuery)
-            trace?.query = query
-            let auth = try authenticate(request, virtualHostBucket: virtualHost ? bucket : nil)
-            trace?.auth = auth
-            let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
-                                               query: query, headers: request.headers)
-            let context = S3Context(request: request, operation: operation, bucket: bucket, key: key, query: query, auth: auth,
-                                    requestId: requestId, trace: trace)
-            response = try await dispatch(context)
+            if request.method == .options, !bucket.isEmpty {
+                // A CORS preflight: browsers send it without credentials, and only the bucket's CORS rules answer it.
+                response = try preflight(request, bucket: bucket, key: key)
+            } else {
+                let query = QueryParameters(raw: request.rawQuery)
+                trace?.query = query
+                let auth = try authenticateUnlessAnonymous(request, virtualHostBucket: virtualHost ? bucket : nil)
+                let requester = auth.map(authenticator.identity(of:))
+                trace?.auth = auth
+                trace?.requester = requester
+                let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
+                                                   query: query, headers: request.headers)
+                let context = S3Context(request: request, operation: operation, bucket: bucket, key: key, query: query, auth: auth,
+                                        requester: requester, requestId: requestId, trace: trace)
+                try await authorize(context)
+                response = try await dispatch(context)
+            }
         } catch {
             let failure = s3Error(for: error, requestId: requestId)
             trace?.errorCode = failure.code.rawValue
             response = render(failure, resource: resource, requestId: requestId, method: request.method)
         }
+        if request.method != .options { addCORSHeaders(request, bucket: addressedBucket, to: &response) }
         response.set("x-amz-request-id", requestId)
         response.set("x-amz-id-2", hostId)
         response.set("Server", "Lockstep")
@@ -151,6 +170,24 @@ public final class S3Service: FrontDoor {
         case .getObjectLockConfiguration: return try await getObjectLockConfiguration(c)
         case .putBucketLogging: return try await putBucketLogging(c)
         case .getBucketLogging: return try await getBucketLogging(c)
+        case .putBucketPolicy: return try await putBucketPolicy(c)
+        case .getBucketPolicy: return try await getBucketPolicy(c)
+        case .deleteBucketPolicy: return try await deleteBucketPolicy(c)
+        case .getBucketPolicyStatus: return try await getBucketPolicyStatus(c)
+        case .putPublicAccessBlock: return try await putPublicAccessBlock(c)
+        case .getPublicAccessBlock: return try await getPublicAccessBlock(c)
+        case .deletePublicAccessBlock: return try await deletePublicAccessBlock(c)
+        case .putBucketOwnershipControls: return try await putBucketOwnershipControls(c)
+        case .getBucketOwnershipControls: return try await getBucketOwnershipControls(c)
+        case .deleteBucketOwnershipControls: return try await deleteBucketOwnershipControls(c)
+        case .putBucketAcl: return try await putBucketAcl(c)
+        case .getBucketAcl: return try await getBucketAcl(c)
+        case .putBucketCors: return try await putBucketCors(c)
+        case .getBucketCors: return try await getBucketCors(c)
+        case .deleteBucketCors: return try await deleteBucketCors(c)
+        case .putObjectAcl(let versionId): return try await putObjectAcl(c, versionId: versionId)
+        case .getObjectAcl(let versionId): return try await getObjectAcl(c, versionId: versionId)
+        case .postObject: return try await postObject(c)
         case .putObjectRetention(let versionId): return try await putObjectRetention(c, versionId: versionId)
         case .getObjectRetention(let versionId): return try await getObjectRetention(c, versionId: versionId)
         case .putObjectLegalHold(let versionId): return try await putObjectLegalHold(c, versionId: versionId)

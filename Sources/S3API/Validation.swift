@@ -1,15 +1,13 @@
 import Foundation
+import FrontDoors
 import LockstepXML
 import Store
 
-enum Owner {
-    /// The single account's canonical user id and display name.
-    static let id = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
-    static let displayName = "lockstep"
-
-    static func write(_ x: inout XMLWriter, element: String = "Owner") {
+extension Account {
+    /// An `Owner` (or `Initiator`) element: the account's canonical user id and display name.
+    func write(_ x: inout XMLWriter, element: String = "Owner") {
         x.group(element) { o in
-            o.element("ID", id)
+            o.element("ID", canonicalUserId)
             o.element("DisplayName", displayName)
         }
     }

@@ -60,11 +60,11 @@ public struct STSFrontDoor: FrontDoor {
         }
         switch action {
         case "GetCallerIdentity":
-            let identity = CallerIdentity(accessKey: caller.accessKey)
+            let identity = authenticator.identity(of: caller)
             return xml("GetCallerIdentity", requestId: requestId) { writer in
                 writer.element("Arn", identity.arn)
                 writer.element("UserId", identity.userId)
-                writer.element("Account", identity.account)
+                writer.element("Account", identity.account.id)
             }
         default:
             throw STSError("InvalidAction", "Could not find operation \(action) for version 2011-06-15")
@@ -75,15 +75,16 @@ public struct STSFrontDoor: FrontDoor {
         request.header("authorization")?.contains("/iam/aws4_request") == true || request.rawQuery.contains("%2Fiam%2Faws4_request")
     }
 
-    /// IAM's `GetUser` without a user name: the caller, which for Lockstep's credentials is the account's root.
+    /// IAM's `GetUser` without a user name: the caller, an account's root or one of its users.
     func runIAM(_ parameters: FormParameters, caller: VerifiedRequest, requestId: String) throws(STSError) -> APIResponse {
         guard parameters["Action"] == "GetUser", parameters["Version"] == "2010-05-08", parameters["UserName"] == nil else {
             throw STSError("InvalidAction", "Lockstep answers only GetUser (of the caller) for IAM, version 2010-05-08")
         }
-        let identity = CallerIdentity(accessKey: caller.accessKey)
+        let identity = authenticator.identity(of: caller)
         return xml("GetUser", namespace: Self.iamNamespace, requestId: requestId) { writer in
             writer.group("User") { writer in
                 writer.element("Path", "/")
+                writer.optional("UserName", identity.userName)
                 writer.element("UserId", identity.userId)
                 writer.element("Arn", identity.arn)
                 writer.element("CreateDate", "2024-01-01T00:00:00Z")
@@ -127,18 +128,5 @@ public struct STSFrontDoor: FrontDoor {
             throw STSError("MalformedInput", "The request body is larger than 64 KiB.", status: .contentTooLarge)
         }
         return body
-    }
-}
-
-/// Who a request's credentials belong to. Lockstep's credentials are the root user of its one account.
-public struct CallerIdentity: Sendable, Equatable {
-    public let account: String
-    public let arn: String
-    public let userId: String
-
-    public init(accessKey: String) {
-        account = LockstepAccount.id
-        arn = "arn:aws:iam::\(LockstepAccount.id):root"
-        userId = LockstepAccount.id
     }
 }

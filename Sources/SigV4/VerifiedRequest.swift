@@ -27,6 +27,9 @@ public struct VerifiedRequest: Sendable {
     /// chunk signatures are then not checked either.
     public let signatureChecked: Bool
 
+    /// Signature Version 2 has no credential scope.
+    public var isSignatureV2: Bool { scope.isEmpty }
+
     /// A decoder for an aws-chunked body in this request's payload mode, verifying chunk signatures when the
     /// request signature was checked; nil when the payload is not streamed.
     public func makeChunkedDecoder() -> AWSChunkedDecoder? {

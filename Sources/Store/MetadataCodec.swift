@@ -10,8 +10,10 @@ import LockstepCrypto
 /// nonce prefix, customer key MD5). Version 1 rows (written before encryption at rest) still decode, unencrypted.
 /// Version 3 appends Object Lock (retention: presence, mode, retain-until; legal hold: 0 unset, 1 OFF, 2 ON) and the
 /// restore state (presence, tier, days, requested, completes, expires). Times are decimal milliseconds.
+/// Version 4 appends the owning account (optional string) and the ACL (presence byte, then counted grants: grantee kind
+/// 0 canonical user or 1 group, grantee, permission).
 enum MetadataCodec {
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
     static func encode(_ m: ObjectMetadata) -> Data {
         var out = [UInt8]()
@@ -55,6 +57,20 @@ enum MetadataCodec {
             out.append(1)
             write(r.tier, into: &out)
             for number in [Int64(r.days), r.requestedMillis, r.completesMillis, r.expiresMillis] { write(String(number), into: &out) }
+        } else {
+            out.append(0)
+        }
+        writeOptional(m.owner, into: &out)
+        if let acl = m.acl {
+            out.append(1)
+            writeLength(acl.grants.count, into: &out)
+            for grant in acl.grants {
+                switch grant.grantee {
+                case .canonicalUser(let id): out.append(0); write(id, into: &out)
+                case .group(let uri): out.append(1); write(uri, into: &out)
+                }
+                write(grant.permission.rawValue, into: &out)
+            }
         } else {
             out.append(0)
         }
@@ -110,6 +126,19 @@ enum MetadataCodec {
                     guard let smallDays = Int(exactly: days) else { throw Malformed() }
                     m.restore = RestoreState(tier: tier, days: smallDays, requestedMillis: try reader.number(),
                                              completesMillis: try reader.number(), expiresMillis: try reader.number())
+                }
+            }
+            if format >= 4 {
+                m.owner = try reader.optionalString()
+                if try reader.byte() == 1 {
+                    var grants: [ACLGrant] = []
+                    for _ in 0..<(try reader.length()) {
+                        let kind = try reader.byte()
+                        let value = try reader.string()
+                        guard let permission = ACLPermission(rawValue: try reader.string()), kind <= 1 else { throw Malformed() }
+                        grants.append(ACLGrant(kind == 0 ? .canonicalUser(value) : .group(value), permission))
+                    }
+                    m.acl = AccessControlList(grants: grants)
                 }
             }
             return m

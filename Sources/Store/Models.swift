@@ -24,6 +24,23 @@ public struct BucketConfiguration: Sendable, Codable, Equatable {
     public var lifecycle: LifecycleConfiguration?
     /// PutBucketLogging's target: where this bucket's server access log records go.
     public var logging: BucketLogging?
+    /// The account (12-digit id) that created the bucket; buckets made before accounts existed belong to the default
+    /// account.
+    public var ownerAccount: String?
+    public var owner: String {
+        get { ownerAccount ?? defaultAccountId }
+        set { ownerAccount = newValue }
+    }
+    /// PutBucketPolicy's document, as given.
+    public var policy: String?
+    /// nil: no ownership controls, which S3 treats as `ObjectWriter`.
+    public var ownership: ObjectOwnership?
+    /// nil: no block configured.
+    public var publicAccessBlock: PublicAccessBlock?
+    /// nil: `private` (the owner has full control).
+    public var acl: AccessControlList?
+    /// PutBucketCors's rules, kept as the S3 front door encodes them.
+    public var cors: String?
     public init(tags: [Tag]? = nil, encryption: BucketEncryption? = nil, lifecycle: LifecycleConfiguration? = nil,
                 objectLock: ObjectLockConfiguration? = nil) {
         self.tags = tags; self.encryption = encryption; self.lifecycle = lifecycle; self.objectLock = objectLock
@@ -36,7 +53,13 @@ public struct Bucket: Sendable, Equatable {
     public var region: String
     public var versioning: VersioningState
     public var configuration: BucketConfiguration
+
+    /// The owning account's id.
+    public var owner: String { configuration.owner }
 }
+
+/// The account that owns what was made before there were accounts (and the `--access-key` root's).
+public let defaultAccountId = "000000000000"
 
 /// The literal version id of objects written while versioning was never enabled or is suspended.
 public let nullVersionId = "null"
@@ -73,6 +96,11 @@ public struct ObjectMetadata: Sendable, Codable, Equatable {
     public var legalHold: Bool?
     /// Restore of an archived version (GLACIER, DEEP_ARCHIVE), if one was asked for.
     public var restore: RestoreState?
+    /// The account (12-digit id) that owns this version when it is not the bucket's owner (an `ObjectWriter` upload
+    /// from another account); nil: the bucket's owner.
+    public var owner: String?
+    /// The version's ACL; nil: `private` (its owner has full control).
+    public var acl: AccessControlList?
     public init(contentType: String? = nil, contentEncoding: String? = nil, contentDisposition: String? = nil, contentLanguage: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, userMetadata: [Tag] = [], tags: [Tag] = [],
                 storageClass: String = "STANDARD", checksum: StoredChecksum? = nil, encryption: ObjectEncryption? = nil) {
@@ -158,6 +186,8 @@ public enum WritePrecondition: Sendable, Equatable {
 public enum StoreError: Error, Equatable, Sendable {
     case noSuchBucket(bucket: String)
     case bucketAlreadyOwnedByYou(bucket: String)
+    /// Another account owns the name.
+    case bucketAlreadyExists(bucket: String)
     case bucketNotEmpty(bucket: String)
     case noSuchKey(bucket: String, key: String)
     case noSuchVersion(bucket: String, key: String, versionId: String)

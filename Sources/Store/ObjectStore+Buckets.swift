@@ -2,20 +2,34 @@ import Foundation
 import GRDB
 
 extension ObjectStore {
-    /// Creates a bucket; `.bucketAlreadyOwnedByYou` when it exists (there is one account). With Object Lock it starts
-    /// versioned, as on S3.
-    public func createBucket(name: String, region: String, objectLock: Bool = false) async throws {
+    /// What CreateBucket found.
+    public enum BucketCreation: Sendable, Equatable {
+        case created
+        /// The bucket exists and `owner` owns it already; nothing was changed.
+        case alreadyOwned(region: String)
+    }
+
+    /// Creates a bucket owned by the account `owner`, starting with `configuration` (ownership, public access block,
+    /// ACL); `.bucketAlreadyExists` when another account owns the name. With Object Lock it starts versioned, as on S3.
+    @discardableResult
+    public func createBucket(name: String, region: String, owner: String = defaultAccountId, objectLock: Bool = false,
+                             configuration initial: BucketConfiguration = BucketConfiguration()) async throws -> BucketCreation {
         let now = clock.nowMillis()
-        let configuration = BucketConfiguration(objectLock: objectLock ? ObjectLockConfiguration() : nil)
-        try await writer.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [name]) != nil {
-                throw StoreError.bucketAlreadyOwnedByYou(bucket: name)
+        var configuration = initial
+        configuration.owner = owner
+        if objectLock { configuration.objectLock = ObjectLockConfiguration() }
+        let outcome: BucketCreation = try await writer.write { db in
+            if let existing = try Self.fetchBucket(db, name) {
+                guard existing.owner == owner else { throw StoreError.bucketAlreadyExists(bucket: name) }
+                return .alreadyOwned(region: existing.region)
             }
             try db.execute(sql: "INSERT INTO buckets(name, created_ms, region, versioning, config) VALUES (?, ?, ?, ?, ?)",
                            arguments: [name, now, region, (objectLock ? VersioningState.enabled : .unversioned).rawValue,
                                        encodeJSON(configuration)])
+            return .created
         }
         configurationCache.forget(name)
+        return outcome
     }
 
     public func bucket(named name: String) async throws -> Bucket? {
@@ -44,11 +58,11 @@ extension ObjectStore {
         return bucket
     }
 
-    /// Buckets in name order, after `startAfter`, at most `limit` (+1 to tell truncation).
-    public func listBuckets(prefix: String?, startAfter: String?, limit: Int) async throws -> [Bucket] {
+    /// The buckets account `owner` owns, in name order, after `startAfter`, at most `limit` (+1 to tell truncation).
+    public func listBuckets(owner: String, prefix: String?, startAfter: String?, limit: Int) async throws -> [Bucket] {
         try await readSnapshot { db in
-            var sql = "SELECT name FROM buckets WHERE 1"
-            var arguments: StatementArguments = []
+            var sql = "SELECT name FROM buckets WHERE coalesce(json_extract(config, '$.ownerAccount'), ?) = ?"
+            var arguments: StatementArguments = [defaultAccountId, owner]
             if let prefix, !prefix.isEmpty {
                 sql += " AND substr(name, 1, ?) = ?"
                 _ = arguments.append(contentsOf: [prefix.count, prefix])

@@ -246,9 +246,19 @@ extension ObjectStore {
 
     /// Replaces the tag set of the current (or given) version.
     public func setTags(bucket: String, key: String, versionId: String?, tags: [Tag]) async throws -> ObjectVersion {
+        try await updateMetadata(bucket: bucket, key: key, versionId: versionId) { $0.tags = tags }
+    }
+
+    /// Replaces the ACL of the current (or given) version.
+    public func setACL(bucket: String, key: String, versionId: String?, acl: AccessControlList) async throws -> ObjectVersion {
+        try await updateMetadata(bucket: bucket, key: key, versionId: versionId) { $0.acl = acl }
+    }
+
+    private func updateMetadata(bucket: String, key: String, versionId: String?,
+                                _ change: @escaping @Sendable (inout ObjectMetadata) -> Void) async throws -> ObjectVersion {
         try await writer.write { db in
             var version = try Self.requireObjectVersion(db, bucket: bucket, key: key, versionId: versionId)
-            version.metadata.tags = tags
+            change(&version.metadata)
             try db.execute(sql: "UPDATE versions SET meta = ? WHERE seq = ?", arguments: [MetadataCodec.encode(version.metadata), version.sequence])
             return version
         }

@@ -32,13 +32,24 @@ public struct HTTPBackendFrontDoor: FrontDoor {
     public func handle(_ request: APIRequest) async -> APIResponse {
         var response: APIResponse
         do {
-            try authenticate(request)
+            let identity = try authenticate(request)
             guard let path = StatePath(rawPath: request.rawPath) else {
                 throw BackendError(.badRequest, "A state path is /_lockstep/tfstate/<bucket>/<key>, without empty, '.' or '..' segments.")
             }
             // `ID=<lock id>` on writes, `lock` on the POST/DELETE lock alternatives.
             let query = QueryParameters(raw: request.rawQuery)
             let lockRequest = query.has("lock")
+            // The user needs what the same work through S3 would need: the state read, written or deleted, the lock
+            // object written (LOCK) or deleted (UNLOCK).
+            let access: (WholeObjectAccess, String)
+            switch (request.method.rawValue, lockRequest) {
+            case ("GET", false): access = (.read, path.key)
+            case ("POST", false), ("PUT", false): access = (.write, path.key)
+            case ("DELETE", false): access = (.delete, path.key)
+            case ("LOCK", _), ("POST", true), ("PUT", true): access = (.write, path.lockKey)
+            default: access = (.delete, path.lockKey)
+            }
+            try await s3.authorizeWholeObject(request, requester: identity, access.0, bucket: path.bucket, key: access.1)
             switch (request.method.rawValue, lockRequest) {
             case ("GET", false): response = try await readState(path)
             case ("POST", false), ("PUT", false): response = try await writeState(path, body: try await readBody(request), lockId: query["ID"])
@@ -153,7 +164,7 @@ public struct HTTPBackendFrontDoor: FrontDoor {
 
     /// Basic credentials: none → 401 with a challenge; wrong → 403 (Terraform prints "HTTP remote state endpoint
     /// requires auth" and "invalid auth" for these).
-    private func authenticate(_ request: APIRequest) throws(BackendError) {
+    private func authenticate(_ request: APIRequest) throws(BackendError) -> Identity {
         guard let header = request.header("authorization"), header.lowercased().hasPrefix("basic ") else {
             var error = BackendError(.unauthorized, "The Terraform http backend needs username (an access key id) and password (its secret).")
             error.headers = [("WWW-Authenticate", "Basic realm=\"Lockstep\"")]
@@ -164,6 +175,7 @@ public struct HTTPBackendFrontDoor: FrontDoor {
               authenticator.acceptsBasic(accessKey: String(text[..<colon]), secretKey: String(text[text.index(after: colon)...])) else {
             throw BackendError(.forbidden, "The access key id or its secret is not right.")
         }
+        return authenticator.users.identity(forAccessKey: String(text[..<colon])) ?? Identity(account: .default, userName: nil)
     }
 
     private func readBody(_ request: APIRequest) async throws -> [UInt8] {

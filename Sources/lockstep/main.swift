@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FrontDoors
 import LockstepServer
 import NIOCore
 import NIOPosix
@@ -57,6 +58,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("lifecycle-day-seconds"), help: "Length of a lifecycle day in seconds; shorter makes rules fire in real time (env LOCKSTEP_LIFECYCLE_DAY_SECONDS, default 86400).") var lifecycleDaySeconds: Double?
     @Option(name: .customLong("access-log-flush-seconds"), help: "Longest a server access log record waits before delivery to its target bucket (env LOCKSTEP_ACCESS_LOG_FLUSH_SECONDS, default 60).") var accessLogFlushSeconds: Double?
     @Flag(help: "Use a temporary data directory, removed on exit.") var ephemeral = false
+    @Option(name: .customLong("users"), help: "JSON file of more users and their accounts (env LOCKSTEP_USERS_FILE); see docs/access-control.md.") var usersFile: String?
+    @Flag(name: .customLong("legacy-bucket-defaults"), help: "New buckets get S3's defaults from before April 2023: ACLs enabled (ObjectWriter), no public access block.") var legacyBucketDefaults = false
     @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
 
     func validate() throws {
@@ -117,6 +120,15 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("LOCKSTEP_ACCESS_LOG_FLUSH_SECONDS must be a number of seconds between 0.2 and 86400")
             }
             configuration.accessLogFlushSeconds = value
+        }
+        configuration.legacyBucketDefaults = legacyBucketDefaults
+        if let path = usersFile ?? env["LOCKSTEP_USERS_FILE"] {
+            do {
+                configuration.users = try UsersFile.load(path: path, rootAccessKey: configuration.accessKey)
+            } catch {
+                FileHandle.standardError.write(Data("lockstep: \(error.description)\n".utf8))
+                Foundation.exit(2)
+            }
         }
         do {
             try await LockstepServer(configuration: configuration).run()

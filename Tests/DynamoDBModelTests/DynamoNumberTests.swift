@@ -1,5 +1,6 @@
 import AWSJSON
 import DynamoDBModel
+import LockstepTestSupport
 import Testing
 
 /// The message of the AWSJSONError a throwing call ends with ("not AWSJSONError: …" for any other error), or nil if
@@ -128,7 +129,7 @@ func number(_ text: String) -> DynamoNumber { DynamoNumber(text)! }
 
     /// memcmp order of the encoding must equal numeric order on arbitrary pairs, including shared prefixes.
     @Test func sortKeyBytesMatchNumericOrder() {
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         func randomNumber() -> DynamoNumber {
             let digitCount = Int(generator.next() % 38) + 1
             var text = generator.next() % 2 == 0 ? "-" : ""
@@ -165,18 +166,5 @@ func number(_ text: String) -> DynamoNumber { DynamoNumber(text)! }
         #expect(number(String(repeating: "7", count: 38)).size == 20)
         #expect(number("-" + String(repeating: "7", count: 38)).size == 21)
         #expect(number("-" + String(repeating: "7", count: 39 - 1) + "E+50").size == 21)
-    }
-}
-
-/// A small deterministic generator so the randomized checks are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import LockstepCrypto
+import LockstepTestSupport
 import Testing
 
 /// The framed AES-256-GCM object-body format: layout arithmetic, streaming round trips, ranged reads, and every way of
@@ -12,18 +13,6 @@ import Testing
     let key = (0..<32).map { UInt8($0) }
     let prefix: [UInt8] = [0xA1, 0xB2, 0xC3, 0xD4]
     let identity = Array("bucket/key/v1".utf8)
-
-    /// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static func plaintext(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) } }
 
@@ -41,7 +30,7 @@ import Testing
     }
 
     /// Cuts `count` bytes into pieces: 0 = one piece, -1 = one byte at a time, otherwise random sizes up to that bound.
-    static func splits(_ count: Int, pattern: Int, rng: inout SplitMix) -> [Range<Int>] {
+    static func splits(_ count: Int, pattern: Int, rng: inout SplitMix64) -> [Range<Int>] {
         if count == 0 { return [0..<0] }
         var out = [Range<Int>](), at = 0
         while at < count {
@@ -203,7 +192,7 @@ import Testing
         #expect(reference.count == Int(layout.encryptedSize(plaintextSize: Int64(size))))
         #expect(try open(reference, size: size) == plaintext)
 
-        var rng = SplitMix(state: UInt64(size) &+ 1)
+        var rng = SplitMix64(seed: UInt64(size) &+ 1)
         var patterns = [0, 1, 7, 4096, 65535, 65536, 65537, 200_000]
         if size <= 65537 { patterns.append(-1) }
         for _ in 0..<4 { patterns.append(Int.random(in: 2...150_000, using: &rng)) }
@@ -267,7 +256,7 @@ import Testing
     @Test(arguments: frameSizes) func rangedReadsUseOnlyTheirFrames(_ size: Int) throws {
         let plaintext = Self.plaintext(size)
         let sealed = try seal(plaintext)
-        var rng = SplitMix(state: 99)
+        var rng = SplitMix64(seed: 99)
         var ranges = interestingRanges(size: size)
         for _ in 0..<20 where size > 0 {
             let a = Int64.random(in: 0..<Int64(size), using: &rng)

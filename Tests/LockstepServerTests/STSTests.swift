@@ -1,4 +1,5 @@
 import Foundation
+import FrontDoors
 import HTTPTypes
 import HummingbirdTesting
 import LockstepTestSupport
@@ -26,6 +27,23 @@ struct STSTests {
             // The same action in the query string of a GET (what presigned identity requests use).
             let get = try await fixture.send(client, .get, "/", query: "Action=GetCallerIdentity&Version=2011-06-15", signingService: "sts")
             #expect(get.xml?.child("GetCallerIdentityResult")?.value("Account") == "000000000000")
+        }
+    }
+
+    /// A users-file user is reported as the IAM user it is, in its own account (and so by IAM's GetUser).
+    @Test func getCallerIdentityNamesAUser() async throws {
+        let fixture = try ServerFixture(users: [UsersFile.User(name: "alice", accessKey: "alice-key", secretKey: "alice-secret", account: "111111111111")])
+        let alice = AuthStyle.credentials(accessKey: "alice-key", secretKey: "alice-secret")
+        try await fixture.application().test(.router) { client in
+            let reply = try await fixture.send(client, .post, "/", headers: form, body: identityBody, auth: alice, signingService: "sts")
+            let result = reply.xml?.child("GetCallerIdentityResult")
+            #expect(result?.value("Account") == "111111111111")
+            #expect(result?.value("Arn") == "arn:aws:iam::111111111111:user/alice")
+            #expect(result?.value("UserId")?.hasPrefix("AIDA") == true)
+            let user = try await fixture.send(client, .post, "/", headers: form, body: Array("Action=GetUser&Version=2010-05-08".utf8), auth: alice,
+                                              signingService: "iam")
+            #expect(user.xml?.child("GetUserResult")?.child("User")?.value("UserName") == "alice")
+            #expect(user.xml?.child("GetUserResult")?.child("User")?.value("Arn") == "arn:aws:iam::111111111111:user/alice")
         }
     }
 

@@ -28,7 +28,8 @@ final class ServerFixture: @unchecked Sendable {
     let protocols: ProtocolRouter
     let signer = RequestSigner()
 
-    init() throws {
+    /// `users`: a users file's users beside the test root.
+    init(users: [UsersFile.User] = []) throws {
         directory = NSTemporaryDirectory() + "lockstep-servertests-" + UUID().uuidString
         store = try ObjectStore(dataDirectory: directory, clock: storeClock)
         tables = try TableStore(dataDirectory: directory)
@@ -36,7 +37,9 @@ final class ServerFixture: @unchecked Sendable {
         keyring = try Keyring(dataDirectory: directory, rootKey: RootKey(bytes: secureRandomBytes(32), source: .environment),
                               now: { storeClock.nowMillis() })
         lifecycle = LifecycleRunner(store: store, schedule: LifecycleSchedule())
-        protocols = LockstepServer.frontDoors(ServerConfiguration(accessKey: testAccessKey, secretKey: testSecretKey),
+        var configuration = ServerConfiguration(accessKey: testAccessKey, secretKey: testSecretKey)
+        configuration.users = users
+        protocols = LockstepServer.frontDoors(configuration,
                                               store: store, tables: tables, clock: storeClock, keyring: keyring, lifecycle: lifecycle,
                                               signingClock: clock, logger: Logger(label: "server-tests"))
     }

@@ -285,7 +285,7 @@ struct AuthTests {
             (await s3.get("nobucket", "x"), "NoSuchBucket", 404, "/nobucket/x"),
             (await s3.send(.put, "/BadName"), "InvalidBucketName", 400, "/BadName"),
             (await s3.send(.post, "/auth/k"), "MethodNotAllowed", 405, "/auth/k"),
-            (await s3.send(.get, "/auth/k", query: "acl"), "NotImplemented", 501, "/auth/k"),
+            (await s3.send(.get, "/auth/k", query: "torrent"), "NotImplemented", 501, "/auth/k"),
             (await s3.send(.get, "/auth/k", auth: .anonymous), "AccessDenied", 403, "/auth/k"),
         ]
         var ids = Set<String>()

@@ -25,7 +25,10 @@ final class S3TestServer: @unchecked Sendable {
     let signer = RequestSigner()
 
     /// `accessLog`: keep server access logs (spooled in the test's directory; delivered by `service.flushAccessLogs()`).
-    init(region: String = "us-east-1", accessLog: Bool = false, accessLogSegmentLimit: Int = 8 << 20) throws {
+    /// `users`: more users beside the test credentials' root (a users file's); `legacyBucketDefaults`: new buckets get
+    /// S3's pre-2023 defaults.
+    init(region: String = "us-east-1", accessLog: Bool = false, accessLogSegmentLimit: Int = 8 << 20, users: [UsersFile.User] = [],
+         legacyBucketDefaults: Bool = false) throws {
         directory = NSTemporaryDirectory() + "lockstep-s3tests-" + UUID().uuidString
         clock = ManualClock()
         store = try ObjectStore(dataDirectory: directory, clock: clock)
@@ -34,8 +37,10 @@ final class S3TestServer: @unchecked Sendable {
                               now: { clock.nowMillis() })
         let log = accessLog ? AccessLog(spool: try AccessLogSpool(dataDirectory: directory, now: { clock.nowMillis() }, segmentLimit: accessLogSegmentLimit,
                                                           logger: Logger(label: "test"))) : nil
-        service = S3Service(store: store, keyring: keyring, configuration: S3ServiceConfiguration(region: region),
-                            authenticator: Authenticator(credentials: [testAccessKey: testSecretKey], nowMillis: { clock.nowMillis() }),
+        service = S3Service(store: store, keyring: keyring,
+                            configuration: S3ServiceConfiguration(region: region, legacyBucketDefaults: legacyBucketDefaults),
+                            authenticator: Authenticator(users: UserDirectory(rootAccessKey: testAccessKey, rootSecretKey: testSecretKey, users: users),
+                                                         nowMillis: { clock.nowMillis() }),
                             accessLog: log)
     }
 

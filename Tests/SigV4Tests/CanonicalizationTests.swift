@@ -1,7 +1,8 @@
 import Foundation
 import LockstepCrypto
-import Testing
+import LockstepTestSupport
 @testable import SigV4
+import Testing
 
 @Suite("Canonicalization")
 struct CanonicalizationTests {

@@ -12,8 +12,13 @@ struct BucketStoreTests {
         #expect(bucket.region == "eu-west-1")
         #expect(bucket.createdMillis == f.clock.nowMillis())
         #expect(bucket.versioning == .unversioned)
-        #expect(bucket.configuration == BucketConfiguration())
-        #expect(await storeError { try await f.store.createBucket(name: "one", region: "us-east-1") } == .bucketAlreadyOwnedByYou(bucket: "one"))
+        var expected = BucketConfiguration()
+        expected.owner = defaultAccountId
+        #expect(bucket.configuration == expected)
+        #expect(try await f.store.createBucket(name: "one", region: "us-east-1") == .alreadyOwned(region: "eu-west-1"))
+        #expect(await storeError { try await f.store.createBucket(name: "one", region: "us-east-1", owner: "111111111111") }
+                == .bucketAlreadyExists(bucket: "one"))
+        #expect(try await f.store.bucket(named: "one")?.owner == defaultAccountId)
         #expect(try await f.store.bucket(named: "two") == nil)
     }
 
@@ -57,10 +62,14 @@ struct BucketStoreTests {
     @Test func listBucketsOrderPrefixAndPaging() async throws {
         let f = try StoreFixture()
         for name in ["delta", "alpha", "charlie", "bravo", "alpine"] { try await f.store.createBucket(name: name, region: "us-east-1") }
-        #expect(try await f.store.listBuckets(prefix: nil, startAfter: nil, limit: 100).map(\.name) == ["alpha", "alpine", "bravo", "charlie", "delta"])
-        #expect(try await f.store.listBuckets(prefix: "alp", startAfter: nil, limit: 100).map(\.name) == ["alpha", "alpine"])
-        #expect(try await f.store.listBuckets(prefix: nil, startAfter: "alpine", limit: 2).map(\.name) == ["bravo", "charlie"])
-        #expect(try await f.store.listBuckets(prefix: "", startAfter: "delta", limit: 2).isEmpty)
+        for name in ["alps", "echo"] { try await f.store.createBucket(name: name, region: "us-east-1", owner: "111111111111") }
+        let mine = defaultAccountId
+        #expect(try await f.store.listBuckets(owner: mine, prefix: nil, startAfter: nil, limit: 100).map(\.name) == ["alpha", "alpine", "bravo", "charlie", "delta"])
+        #expect(try await f.store.listBuckets(owner: mine, prefix: "alp", startAfter: nil, limit: 100).map(\.name) == ["alpha", "alpine"])
+        #expect(try await f.store.listBuckets(owner: mine, prefix: nil, startAfter: "alpine", limit: 2).map(\.name) == ["bravo", "charlie"])
+        #expect(try await f.store.listBuckets(owner: mine, prefix: "", startAfter: "delta", limit: 2).isEmpty)
+        #expect(try await f.store.listBuckets(owner: "111111111111", prefix: "alp", startAfter: nil, limit: 100).map(\.name) == ["alps"])
+        #expect(try await f.store.listBuckets(owner: "222222222222", prefix: nil, startAfter: nil, limit: 100).isEmpty)
     }
 
     @Test func configurationAndVersioningPersist() async throws {

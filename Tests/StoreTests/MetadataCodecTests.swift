@@ -27,6 +27,14 @@ import Testing
         locked.legalHold = true
         locked.restore = RestoreState(tier: "Bulk", days: 3, requestedMillis: 1, completesMillis: 43_200_001, expiresMillis: 302_400_001)
         #expect(try MetadataCodec.decode(MetadataCodec.encode(locked)) == locked)
+        var owned = ObjectMetadata()
+        owned.owner = "111111111111"
+        owned.acl = AccessControlList(grants: [ACLGrant(.canonicalUser(String(repeating: "a", count: 64)), .fullControl),
+                                               ACLGrant(.allUsers, .read), ACLGrant(.authenticatedUsers, .readACP)])
+        #expect(try MetadataCodec.decode(MetadataCodec.encode(owned)) == owned)
+        var privateACL = ObjectMetadata()
+        privateACL.acl = AccessControlList(grants: [])
+        #expect(try MetadataCodec.decode(MetadataCodec.encode(privateACL)) == privateACL)
         for hold in [nil, false, true] as [Bool?] {
             var held = ObjectMetadata()
             held.legalHold = hold
@@ -38,17 +46,27 @@ import Testing
     @Test func decodesFormatTwoRowsWithoutLockOrRestore() throws {
         let metadata = ObjectMetadata(contentType: "a/b", storageClass: "GLACIER")
         var formatTwo = Array(MetadataCodec.encode(metadata))
-        #expect(Array(formatTwo.suffix(3)) == [0, 0, 0])  // no retention, no legal hold, no restore
-        formatTwo.removeLast(3)
+        #expect(Array(formatTwo.suffix(5)) == [0, 0, 0, 0, 0])  // no retention, legal hold, restore, owner, ACL
+        formatTwo.removeLast(5)
         formatTwo[0] = 2
         #expect(try MetadataCodec.decode(Data(formatTwo)) == metadata)
+    }
+
+    /// Rows written before accounts (format 3) decode with the bucket's owner and a private ACL.
+    @Test func decodesFormatThreeRowsWithoutOwnerOrACL() throws {
+        let metadata = ObjectMetadata(contentType: "a/b", storageClass: "GLACIER")
+        var formatThree = Array(MetadataCodec.encode(metadata))
+        formatThree.removeLast(2)
+        formatThree[0] = 3
+        let decoded = try MetadataCodec.decode(Data(formatThree))
+        #expect(decoded == metadata && decoded.owner == nil && decoded.acl == nil)
     }
 
     /// Rows written before encryption at rest (format 1) still decode, as unencrypted.
     @Test func decodesFormatOneRowsAsUnencrypted() throws {
         let metadata = ObjectMetadata(contentType: "a/b", checksum: StoredChecksum(algorithm: .crc32, value: "AAAAAA==", kind: .fullObject))
         var formatOne = Array(MetadataCodec.encode(metadata))
-        formatOne.removeLast(3)  // format 3's lock and restore sections
+        formatOne.removeLast(5)  // format 3's lock and restore sections, format 4's owner and ACL
         #expect(formatOne.removeLast() == 0)  // the absent encryption record
         formatOne[0] = 1
         #expect(try MetadataCodec.decode(Data(formatOne)) == metadata)

@@ -32,6 +32,7 @@ final class AccessLogTrace: @unchecked Sendable {
     var key = ""
     var query: QueryParameters?
     var auth: VerifiedRequest?
+    var requester: Identity?
     var errorCode: String?
     /// The size of the object the request read or wrote, when a handler knows it.
     var objectSize: Int64?
@@ -106,12 +107,15 @@ extension S3Service {
         let query = trace.query ?? QueryParameters(raw: request.rawQuery)
         let operation = AccessLogOperation.name(method: request.method, hasKey: !trace.key.isEmpty, query: query,
                                                 copySource: request.header("x-amz-copy-source") != nil)
-        var record = AccessLogRecord(bucketOwner: Owner.id, bucket: trace.bucket, timeMillis: trace.receivedMillis,
+        let bucketOwner = (try? store.configuration(bucket: trace.bucket))?.map { account($0.owner) } ?? .default
+        var record = AccessLogRecord(bucketOwner: bucketOwner.canonicalUserId, bucket: trace.bucket, timeMillis: trace.receivedMillis,
                                      requestId: requestId, operation: operation)
         record.remoteIP = request.remoteAddress
         if let auth = trace.auth {
-            record.requester = Owner.id
-            record.signatureVersion = "SigV4"
+            // AWS logs an account's root by its canonical id and an IAM user by its ARN.
+            let requester = trace.requester ?? Identity(account: .default, userName: nil)
+            record.requester = requester.isRoot ? requester.account.canonicalUserId : requester.arn
+            record.signatureVersion = auth.isSignatureV2 ? "SigV2" : "SigV4"
             record.authenticationType = auth.isPresigned ? "QueryString" : "AuthHeader"
         }
         record.key = trace.key.isEmpty ? nil : AccessLogRecord.encodeKey(trace.key, twice: true)

@@ -13,11 +13,12 @@ extension S3Service {
 
     func listBuckets(_ c: S3Context, _ q: ListBucketsQuery) async throws -> APIResponse {
         let (prefix, startAfter, maxBuckets) = (q.prefix, q.startAfter, q.maxBuckets)
-        let buckets = try await store.listBuckets(prefix: prefix, startAfter: startAfter, limit: maxBuckets + 1)
+        let account = c.requester?.account ?? .default
+        let buckets = try await store.listBuckets(owner: account.id, prefix: prefix, startAfter: startAfter, limit: maxBuckets + 1)
         let page = buckets.prefix(maxBuckets)
         var x = XMLWriter()
         x.group("ListAllMyBucketsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
-            Owner.write(&x)
+            account.write(&x)
             x.group("Buckets") { x in
                 for bucket in page {
                     x.group("Bucket") { x in
@@ -52,7 +53,15 @@ extension S3Service {
             }
         }
         let objectLock = c.header("x-amz-bucket-object-lock-enabled")?.lowercased() == "true"
-        try await store.createBucket(name: c.bucket, region: region, objectLock: objectLock)
+        let owner = c.requester?.account ?? .default
+        let initial = try newBucketAccessControl(c, owner: owner)
+        switch try await store.createBucket(name: c.bucket, region: region, owner: owner.id, objectLock: objectLock, configuration: initial) {
+        case .created:
+            break
+        case .alreadyOwned(let existingRegion):
+            // S3's legacy behaviour in us-east-1: re-creating your own bucket succeeds and changes nothing.
+            guard existingRegion == "us-east-1" else { throw S3Error(.bucketAlreadyOwnedByYou, details: [("BucketName", c.bucket)]) }
+        }
         var response = APIResponse()
         response.set("Location", "/\(c.bucket)")
         return response

@@ -4,8 +4,10 @@ import LockstepXML
 import Store
 
 extension S3Service {
-    /// Loads the copy source's version and checks `x-amz-copy-source-if-*` against it.
+    /// Loads the copy source's version — once the requester may read it — and checks `x-amz-copy-source-if-*` against it.
     func loadCopySource(_ c: S3Context, _ source: CopySource) async throws -> ObjectVersion {
+        try await authorize(c, S3Permission(source.versionId == nil ? "s3:GetObject" : "s3:GetObjectVersion", .object, .read),
+                            bucket: source.bucket, key: source.key, versionId: source.versionId)
         let version: ObjectVersion
         do {
             version = try await store.object(bucket: source.bucket, key: source.key, versionId: source.versionId, withBody: true)
@@ -47,6 +49,8 @@ extension S3Service {
         let lock = try ObjectLockHeaders.parse(c, nowMillis: store.clock.nowMillis())
         try lock.check(bucket: try store.configuration(bucket: c.bucket), c, operation: "Put Object", needsBody: false)
         (metadata.retention, metadata.legalHold, metadata.restore) = (lock.retention, lock.legalHold, nil)
+        // A copy is written by its requester: it gets their ownership and the ACL the request gives, never the source's.
+        (metadata.owner, metadata.acl) = try newObjectAccessControl(c)
         // Copying an older version over its own key is how a version is restored: only the current version is "itself".
         var sameObject = source.bucket == c.bucket && source.key == c.key
         if sameObject, source.versionId != nil {

@@ -13,6 +13,8 @@ extension S3Service {
         let quiet = root.value("Quiet")?.lowercased() == "true"
         let objects = root.all("Object")
         guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error.malformedXML() }
+        // Each key is authorized as its own DeleteObject; a policy's condition keys are the same for all of them.
+        let conditions = try store.configuration(bucket: c.bucket)?.policy == nil ? nil : conditionContext(c)
         var x = XMLWriter()
         x.start("DeleteResult", attributes: [("xmlns", XMLWriter.s3Namespace)])
         for object in objects {
@@ -21,6 +23,8 @@ extension S3Service {
             do {
                 try Validation.checkVersionId(versionId)
                 try Validation.checkKey(key)
+                try await authorize(c, S3Permission(versionId == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion", .object, .write),
+                                    bucket: c.bucket, key: key, versionId: versionId, conditions: conditions)
                 let precondition = ObjectHeaders.ifMatch(object.value("ETag"))
                 let outcome = try await store.deleteObject(bucket: c.bucket, key: key, versionId: versionId, precondition: precondition,
                                                            bypassGovernance: bypass)

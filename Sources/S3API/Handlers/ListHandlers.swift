@@ -28,6 +28,7 @@ extension S3Service {
     private func listObjects(_ c: S3Context, _ q: ListingQuery, after position: ListPosition?, version: ListObjectsVersion) async throws -> APIResponse {
         let listing = try await store.listObjects(bucket: c.bucket, prefix: q.prefix, delimiter: q.delimiter, after: position, maxKeys: q.maxKeys)
         let encode = q.encode
+        let owner = try bucketOwner(c.bucket)
         var fetchOwner = true
         if case .v2(let v2) = version { fetchOwner = v2.fetchOwner }
         var x = XMLWriter()
@@ -63,7 +64,7 @@ extension S3Service {
                         x.optional("ChecksumType", object.checksumType)
                     }
                     x.element("Size", Int(object.size))
-                    if fetchOwner { Owner.write(&x) }
+                    if fetchOwner { owner.write(&x) }
                     x.element("StorageClass", object.storageClass)
                 }
             }
@@ -79,6 +80,7 @@ extension S3Service {
         let (keyMarker, versionIdMarker) = (q.keyMarker, q.versionIdMarker)
         let listing = try await store.listVersions(bucket: c.bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
                                                    versionIdMarker: versionIdMarker, maxKeys: maxKeys)
+        let owner = try bucketOwner(c.bucket)
         var x = XMLWriter()
         x.group("ListVersionsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("Name", c.bucket)
@@ -108,7 +110,7 @@ extension S3Service {
                         x.element("Size", Int(version.size))
                         x.element("StorageClass", version.storageClass)
                     }
-                    Owner.write(&x)
+                    owner.write(&x)
                 }
             }
             for commonPrefix in listing.commonPrefixes {

@@ -10,6 +10,7 @@ extension S3Service {
         let lock = try ObjectLockHeaders.parse(c, nowMillis: store.clock.nowMillis())
         try lock.check(bucket: try store.configuration(bucket: c.bucket), c, operation: "Put Object", needsBody: false)
         (metadata.retention, metadata.legalHold) = (lock.retention, lock.legalHold)
+        (metadata.owner, metadata.acl) = try newObjectAccessControl(c)
         let requestedEncryption = try RequestedEncryption.parse(c)
         let algorithm = try c.header("x-amz-checksum-algorithm").map { name -> ChecksumAlgorithm in
             guard let a = ChecksumAlgorithm(name: name) else {
@@ -170,6 +171,7 @@ extension S3Service {
     func listParts(_ c: S3Context, uploadId: String, parts page: PartsPage) async throws -> APIResponse {
         let (maxParts, marker) = (page.maxParts, page.marker)
         let (upload, parts, truncated) = try await store.listParts(bucket: c.bucket, key: c.key, uploadId: uploadId, afterPart: marker, maxParts: maxParts)
+        let owner = try bucketOwner(c.bucket)
         var x = XMLWriter()
         x.group("ListPartsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("Bucket", c.bucket)
@@ -188,8 +190,8 @@ extension S3Service {
                     x.element("Size", Int(part.size))
                 }
             }
-            Owner.write(&x, element: "Initiator")
-            Owner.write(&x)
+            owner.write(&x, element: "Initiator")
+            owner.write(&x)
             x.element("StorageClass", upload.metadata.storageClass)
             if let algorithm = upload.checksumAlgorithm, let kind = upload.checksumKind {
                 x.element("ChecksumAlgorithm", algorithm.rawValue)
@@ -206,6 +208,7 @@ extension S3Service {
         let (keyMarker, uploadIdMarker) = (q.keyMarker, q.uploadIdMarker)
         let listing = try await store.listUploads(bucket: c.bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
                                                   uploadIdMarker: keyMarker == nil ? nil : uploadIdMarker, maxUploads: maxUploads)
+        let owner = try bucketOwner(c.bucket)
         var x = XMLWriter()
         x.group("ListMultipartUploadsResult", attributes: [("xmlns", XMLWriter.s3Namespace)]) { x in
             x.element("Bucket", c.bucket)
@@ -224,8 +227,8 @@ extension S3Service {
                 x.group("Upload") { x in
                     x.element("Key", encode(upload.key))
                     x.element("UploadId", upload.uploadId)
-                    Owner.write(&x, element: "Initiator")
-                    Owner.write(&x)
+                    owner.write(&x, element: "Initiator")
+                    owner.write(&x)
                     x.element("StorageClass", upload.metadata.storageClass)
                     x.element("Initiated", S3Time.iso8601(upload.initiatedMillis))
                     if let algorithm = upload.checksumAlgorithm { x.element("ChecksumAlgorithm", algorithm.rawValue) }

@@ -12,6 +12,7 @@ extension S3Service {
         let lock = try ObjectLockHeaders.parse(c, nowMillis: store.clock.nowMillis())
         try lock.check(bucket: try store.configuration(bucket: c.bucket), c, operation: "Put Object")
         (metadata.retention, metadata.legalHold) = (lock.retention, lock.legalHold)
+        (metadata.owner, metadata.acl) = try newObjectAccessControl(c)
         let requested = try RequestedEncryption.parse(c)
         let precondition = try ObjectHeaders.writePrecondition(c)
         // Fail fast before reading the body; the commit re-checks atomically.

@@ -1,3 +1,4 @@
+import FrontDoors
 import LockstepCrypto
 import NIOCore
 import Store
@@ -55,5 +56,28 @@ extension S3Service {
         } catch StoreError.preconditionFailed, StoreError.noSuchKey {
             return false
         }
+    }
+}
+
+/// What another front door does with a whole object, for authorization as the S3 operation it amounts to.
+public enum WholeObjectAccess: Sendable {
+    case read, write, delete
+
+    var operation: S3Operation {
+        switch self {
+        case .read: return .getObject(versionId: nil, partNumber: nil)
+        case .write: return .putObject
+        case .delete: return .deleteObject(versionId: nil)
+        }
+    }
+}
+
+extension S3Service {
+    /// Authorizes `requester` as S3 would authorize the equivalent GetObject, PutObject or DeleteObject: bucket policy,
+    /// ownership and ACLs apply to the other front doors' reads and writes too. Throws S3's `AccessDenied`.
+    public func authorizeWholeObject(_ request: APIRequest, requester: Identity, _ access: WholeObjectAccess, bucket: String, key: String) async throws {
+        let context = S3Context(request: request, operation: access.operation, bucket: bucket, key: key, query: QueryParameters(raw: ""),
+                                auth: nil, requester: requester, requestId: "", trace: nil)
+        try await authorize(context)
     }
 }
