@@ -103,7 +103,8 @@ let package = Package(
 
         // Fuzzing: the parsers of untrusted input under libFuzzer (Tests/Fuzz/run.sh); built normally, it replays the corpus.
         .executableTarget(name: "lockstep-fuzz", dependencies: [
-            "AWSJSON", "DynamoDBModel", "FrontDoors", "LockstepCrypto", "LockstepXML", "S3API", "SigV4",
+            "AccessPolicy", "AWSJSON", "DynamoDBModel", "FrontDoors", "LockstepCrypto", "LockstepXML", "S3API", "SigV4",
+            .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/Fuzz", exclude: ["corpus", "run.sh"]),
 
         // Tests. `LockstepTestSupport` signs requests the way clients do, for every front door's tests.

@@ -53,6 +53,18 @@ extension ObjectStore {
         return VersioningState(rawValue: state) ?? .unversioned
     }
 
+    /// What a write transaction needs of its bucket — versioning and Object Lock — without decoding the whole
+    /// configuration document, which can carry a 20 KB policy, ACLs and CORS rules: its `configuration` holds only
+    /// `objectLock`.
+    static func requireBucketForWrite(_ db: Database, _ name: String) throws -> Bucket {
+        let statement = try db.cachedStatement(sql: "SELECT name, created_ms, region, versioning, json_extract(config, '$.objectLock') FROM buckets WHERE name = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [name]) else { throw StoreError.noSuchBucket(bucket: name) }
+        var configuration = BucketConfiguration()
+        if let lock: String = row[4] { configuration.objectLock = try decodeJSON(ObjectLockConfiguration.self, lock) }
+        return Bucket(name: row[0], createdMillis: row[1], region: row[2], versioning: VersioningState(rawValue: row[3]) ?? .unversioned,
+                      configuration: configuration)
+    }
+
     static func requireBucket(_ db: Database, _ name: String) throws -> Bucket {
         guard let bucket = try fetchBucket(db, name) else { throw StoreError.noSuchBucket(bucket: name) }
         return bucket

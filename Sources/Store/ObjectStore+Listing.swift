@@ -122,7 +122,7 @@ extension ObjectStore {
     /// ListObjects/ListObjectsV2 as a range scan over the current-objects index (delete markers hidden).
     public func listObjects(bucket: String, prefix: String, delimiter: String?, after: ListPosition?, maxKeys: Int) async throws -> ObjectListing {
         try await readSnapshot { db in
-            _ = try Self.requireBucket(db, bucket)
+            _ = try Self.requireVersioning(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }
             var lower: (Data, inclusive: Bool) = (prefixData, true)
@@ -161,7 +161,7 @@ extension ObjectStore {
     public func listVersions(bucket: String, prefix: String, delimiter: String?, keyMarker: String?, versionIdMarker: String?,
                              maxKeys: Int) async throws -> VersionListing {
         try await readSnapshot { db in
-            _ = try Self.requireBucket(db, bucket)
+            _ = try Self.requireVersioning(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }
             var listing = VersionListing()

@@ -36,7 +36,7 @@ extension ObjectStore {
         let now = clock.nowMillis()
         let uploadId = Base64.encode(secureRandomBytes(33)).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         let record = try await writer.write { db -> UploadRecord in
-            _ = try Self.requireBucket(db, bucket)
+            _ = try Self.requireVersioning(db, bucket)
             let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
             let record = UploadRecord(metadata: metadata, currentSequenceAtCreation: current?.sequence,
                                       checksumAlgorithm: checksumAlgorithm, checksumKind: checksumKind)
@@ -50,7 +50,7 @@ extension ObjectStore {
     }
 
     static func fetchUpload(_ db: Database, bucket: String, key: String, uploadId: String) throws -> MultipartUpload {
-        _ = try requireBucket(db, bucket)
+        _ = try requireVersioning(db, bucket)
         guard let row = try Row.fetchOne(db, sql: "SELECT upload_id, bucket, key, initiated_ms, meta FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?",
                                          arguments: [uploadId, bucket, key.keyData]) else {
             throw StoreError.noSuchUpload(bucket: bucket, key: key, uploadId: uploadId)
@@ -130,7 +130,7 @@ extension ObjectStore {
         let now = clock.nowMillis()
         let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
             let upload = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
-            let bucketInfo = try Self.requireBucket(db, bucket)
+            let bucketInfo = try Self.requireBucketForWrite(db, bucket)
             let stored = try Row.fetchAll(db, sql: "SELECT part_number, size, etag, last_modified_ms, checksum, blob FROM parts WHERE upload_id = ? ORDER BY part_number",
                                           arguments: [uploadId]).map(Self.decodePart)
             var byNumber: [Int: UploadedPart] = [:]
@@ -173,7 +173,7 @@ extension ObjectStore {
     public func listUploads(bucket: String, prefix: String, delimiter: String?, keyMarker: String?, uploadIdMarker: String?,
                             maxUploads: Int) async throws -> UploadListing {
         try await readSnapshot { db in
-            _ = try Self.requireBucket(db, bucket)
+            _ = try Self.requireVersioning(db, bucket)
             let prefixData = prefix.keyData
             let delimiterData = delimiter.flatMap { $0.isEmpty ? nil : $0.keyData }
             var sql = "SELECT upload_id, bucket, key, initiated_ms, meta FROM uploads WHERE bucket = ? AND key >= ?"

@@ -88,7 +88,7 @@ extension ObjectStore {
     public func checkPrecondition(bucket: String, key: String, _ precondition: WritePrecondition) async throws {
         guard precondition != .none else { return }
         try readNow { db in
-            _ = try Self.requireBucket(db, bucket)
+            _ = try Self.requireVersioning(db, bucket)
             try Self.evaluate(precondition, bucket: bucket, key: key, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
         }
     }
@@ -122,7 +122,7 @@ extension ObjectStore {
         let now = clock.nowMillis()
         let content = VersionContent(size: object.body.digests.length, etag: object.etag, metadata: object.metadata, body: object.body.body)
         let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
-            let bucketInfo = try Self.requireBucket(db, bucket)
+            let bucketInfo = try Self.requireBucketForWrite(db, bucket)
             let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false)
             try Self.evaluate(precondition, bucket: bucket, key: key, current: current)
             return try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now, content: content)
@@ -184,7 +184,7 @@ extension ObjectStore {
                              bypassGovernance: Bool = false) async throws -> DeleteOutcome {
         let now = clock.nowMillis()
         let (outcome, released) = try await writer.write { db -> (DeleteOutcome, [String]) in
-            let bucketInfo = try Self.requireBucket(db, bucket)
+            let bucketInfo = try Self.requireBucketForWrite(db, bucket)
             if precondition != .none {
                 try Self.evaluate(precondition, bucket: bucket, key: key, current: try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false))
             }
@@ -233,7 +233,7 @@ extension ObjectStore {
     /// The current (or given) version for an operation on an object's data: missing, or a delete marker, is the
     /// error S3 gives for it.
     static func requireObjectVersion(_ db: Database, bucket: String, key: String, versionId: String?) throws -> ObjectVersion {
-        _ = try requireBucket(db, bucket)
+        _ = try requireVersioning(db, bucket)
         guard let version = try fetchVersion(db, bucket: bucket, key: key, versionId: versionId, withBody: false) else {
             throw missing(bucket: bucket, key: key, versionId: versionId)
         }

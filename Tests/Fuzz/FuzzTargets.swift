@@ -1,9 +1,11 @@
+import AccessPolicy
 import AWSJSON
 import DynamoDBModel
 import Foundation
 import FrontDoors
 import LockstepCrypto
 import LockstepXML
+import NIOCore
 @testable import S3API
 @testable import SigV4
 
@@ -15,7 +17,61 @@ struct FuzzTarget: Sendable {
 }
 
 enum FuzzTargets {
-    static let all: [FuzzTarget] = [xml, awsChunked, sigV4, httpDates, byteRanges, dynamoDBExpressions, dynamoDBItems]
+    static let all: [FuzzTarget] = [xml, awsChunked, sigV4, httpDates, byteRanges, dynamoDBExpressions, dynamoDBItems,
+                                     bucketPolicy, postForm, cors]
+
+    /// Bucket policies: any document either compiles or is MalformedPolicy; what compiles evaluates.
+    static let bucketPolicy = FuzzTarget(name: "bucket-policy") { bytes in
+        guard let policy = try? BucketPolicy(json: bytes, bucket: "bucket") else { return }
+        var context = ConditionContext()
+        context["aws:SourceIp"] = ["10.1.2.3"]
+        context["s3:prefix"] = ["home/alice/"]
+        context["aws:CurrentTime"] = ["2026-12-05T08:00:00Z"]
+        let alice = PolicyPrincipal(accountId: "111111111111", arn: "arn:aws:iam::111111111111:user/alice", userName: "alice",
+                                    canonicalUserId: String(repeating: "a", count: 64))
+        for principal in [alice, nil] {
+            for (action, resource) in [("s3:GetObject", "arn:aws:s3:::bucket/home/alice/x"), ("s3:ListBucket", "arn:aws:s3:::bucket")] {
+                _ = policy.evaluate(PolicyRequest(principal: principal, action: action, resource: resource, context: context))
+            }
+        }
+        _ = policy.isPublic
+    }
+
+    /// POST Object forms: the first byte picks the piece size, the rest is a form body under a fixed boundary, read
+    /// field by field and file chunk by chunk; its `policy` field (if any) is decoded and checked.
+    static let postForm = FuzzTarget(name: "post-form") { bytes in
+        guard let first = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        let piece = Int(first) + 1
+        nonisolated(unsafe) var offset = 0
+        let reader = PostFormReader(boundary: "xyz") {
+            guard offset < body.count else { return nil }
+            let end = min(body.count, offset + piece)
+            defer { offset = end }
+            return ByteBuffer(bytes: body[offset..<end])
+        }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            defer { done.signal() }
+            guard let form = try? await reader.readFields() else { return }
+            while (try? await reader.nextFileChunk()) != nil {}
+            if let text = form.value("policy"), let policy = try? PostPolicy(base64: text) {
+                _ = try? policy.check(form, bucket: "bucket", nowMillis: 1_700_000_000_000)
+                _ = try? policy.checkLength(Int64(body.count))
+            }
+            _ = SuccessAction(form).redirectLocation(bucket: "bucket", key: form.key ?? "", etag: "\"e\"")
+        }
+        done.wait()
+    }
+
+    /// CORS configurations from any XML, and the preflights they answer.
+    static let cors = FuzzTarget(name: "cors") { bytes in
+        guard let root = try? XMLParser.parse(bytes), let configuration = try? CORSConfiguration(xml: root) else { return }
+        var writer = XMLWriter()
+        configuration.write(into: &writer)
+        _ = configuration.preflight(origin: "http://www.example.com", method: "PUT", requestHeaders: ["x-amz-date", "content-type"])
+        _ = configuration.headers(forOrigin: "https://a.b", method: "GET")
+    }
 
     /// The XML reader every S3 request body goes through (tagging, versioning, encryption, DeleteObjects, multipart).
     static let xml = FuzzTarget(name: "xml") { bytes in

@@ -5,7 +5,7 @@
 # leaves its input as .build-fuzz/crash-* — add it to the seed corpus once fixed, so the replay keeps it fixed.
 #
 #   bash Tests/Fuzz/run.sh [SECONDS] [TARGET …]        # targets: xml aws-chunked sigv4 http-dates byte-ranges
-#                                                     #   dynamodb-expressions dynamodb-items
+#                                                     #   dynamodb-expressions dynamodb-items bucket-policy post-form cors
 #
 # The normal build replays the corpus (`swift run lockstep-fuzz`), which Tests/run-all.sh does.
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-600}
 shift || true
 TARGETS=("$@")
-[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(xml aws-chunked sigv4 http-dates byte-ranges dynamodb-expressions dynamodb-items)
+[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(xml aws-chunked sigv4 http-dates byte-ranges dynamodb-expressions dynamodb-items bucket-policy post-form cors)
 BUILD=.build-fuzz
 mkdir -p "$BUILD"
 swift build --build-path "$BUILD" --product lockstep-fuzz \

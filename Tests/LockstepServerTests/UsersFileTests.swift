@@ -10,14 +10,18 @@ import Testing
     @Test func acceptsUsersInAccounts() throws {
         let users = try UsersFile.parse(Array("""
         {"users": [{"name": "alice", "accessKey": "alice-key", "secretKey": "s1", "account": "111111111111"},
-                   {"name": "bob", "accessKey": "bob-key", "secretKey": "s2"}]}
+                   {"name": "bob", "accessKey": "bob-key", "secretKey": "s2"},
+                   {"name": "admin", "accessKey": "admin-key", "secretKey": "s3", "account": "111111111111", "root": true}]}
         """.utf8), rootAccessKey: root)
         #expect(users == [UsersFile.User(name: "alice", accessKey: "alice-key", secretKey: "s1", account: "111111111111"),
-                          UsersFile.User(name: "bob", accessKey: "bob-key", secretKey: "s2", account: "000000000000")])
+                          UsersFile.User(name: "bob", accessKey: "bob-key", secretKey: "s2", account: "000000000000"),
+                          UsersFile.User(name: "admin", accessKey: "admin-key", secretKey: "s3", account: "111111111111", isRoot: true)])
         let directory = UserDirectory(rootAccessKey: root, rootSecretKey: "root-secret", users: users)
         #expect(directory.identity(forAccessKey: "alice-key")?.arn == "arn:aws:iam::111111111111:user/alice")
         #expect(directory.identity(forAccessKey: "bob-key")?.account == .default)
         #expect(directory.identity(forAccessKey: root)?.arn == "arn:aws:iam::000000000000:root")
+        #expect(directory.identity(forAccessKey: "admin-key")?.arn == "arn:aws:iam::111111111111:root")
+        #expect(directory.identity(forAccessKey: "admin-key")?.userId == "111111111111")
         #expect(directory.secretKey(forAccessKey: "alice-key") == "s1")
         let alice = Account(id: "111111111111")
         #expect(directory.account(canonicalUserId: alice.canonicalUserId) == alice)
@@ -41,6 +45,7 @@ import Testing
         (#"{"users": [{"name": "a", "accessKey": "k", "secretKey": ""}]}"#, #"user "a": secretKey is empty"#),
         (#"{"users": [{"name": "a", "accessKey": "k", "secretKey": "s", "account": "12345"}]}"#, #"user "a": account must be 12 digits"#),
         (#"{"users": [{"name": "a", "accessKey": "k", "secretKey": "hunter2", "role": "x"}]}"#, #"user 1: unknown field "role""#),
+        (#"{"users": [{"name": "a", "accessKey": "k", "secretKey": "s", "root": "yes"}]}"#, #"user "a": root must be true or false"#),
         (#"{"users": [{"name": "a", "accessKey": "k", "secretKey": "s1"}, {"name": "b", "accessKey": "k", "secretKey": "s2"}]}"#,
          #"user "b": access key k is already user "a"'s"#),
         (#"{"users": [{"name": "a", "accessKey": "root-key", "secretKey": "s1"}]}"#,

@@ -15,10 +15,13 @@ struct AccessControlTests {
         UsersFile.User(name: "alice", accessKey: "alice-key", secretKey: "alice-secret", account: "111111111111"),
         UsersFile.User(name: "carol", accessKey: "carol-key", secretKey: "carol-secret", account: "111111111111"),
         UsersFile.User(name: "bob", accessKey: "bob-key", secretKey: "bob-secret", account: "222222222222"),
+        UsersFile.User(name: "admin", accessKey: "admin-key", secretKey: "admin-secret", account: "111111111111", isRoot: true),
     ]
     static let alice = AuthStyle.credentials(accessKey: "alice-key", secretKey: "alice-secret")
     static let carol = AuthStyle.credentials(accessKey: "carol-key", secretKey: "carol-secret")
     static let bob = AuthStyle.credentials(accessKey: "bob-key", secretKey: "bob-secret")
+    /// The root user of alice's account.
+    static let aliceRoot = AuthStyle.credentials(accessKey: "admin-key", secretKey: "admin-secret")
     static let aliceAccount = Account(id: "111111111111")
     static let bobAccount = Account(id: "222222222222")
 
@@ -181,6 +184,25 @@ struct AccessControlTests {
         #expect(await s3.send(.get, "/shared/bobs", auth: Self.alice).body == [6])
         // bob still cannot list (no READ on the bucket) or read alice's other objects.
         expectWellFormedError(await s3.send(.get, "/shared", auth: Self.bob), code: "AccessDenied", status: 403)
+    }
+
+    /// Under ObjectWriter an object another account wrote is its own: the bucket's owner reads it only once granted.
+    @Test func objectsAnotherAccountOwnsFollowTheirOwnACL() async throws {
+        let s3 = try server(legacy: true)
+        #expect(await s3.send(.put, "/writer", auth: Self.alice).status == 200)
+        let write = [("x-amz-grant-write", "id=\"\(Self.bobAccount.canonicalUserId)\""),
+                     ("x-amz-grant-full-control", "id=\"\(Self.aliceAccount.canonicalUserId)\"")]
+        #expect(await s3.send(.put, "/writer", query: "acl", headers: write, auth: Self.alice).status == 200)
+        #expect(await s3.send(.put, "/writer/bobs", body: [8], auth: Self.bob).status == 200)
+        expectWellFormedError(await s3.send(.get, "/writer/bobs", auth: Self.alice), code: "AccessDenied", status: 403)
+        expectWellFormedError(await s3.send(.get, "/writer/bobs", auth: Self.carol), code: "AccessDenied", status: 403)
+        expectWellFormedError(await s3.send(.get, "/writer/bobs", query: "acl", auth: Self.alice), code: "AccessDenied", status: 403)
+        #expect(await s3.send(.get, "/writer/bobs", auth: Self.bob).body == [8])
+        let grant = [("x-amz-grant-read", "id=\"\(Self.aliceAccount.canonicalUserId)\"")]
+        #expect(await s3.send(.put, "/writer/bobs", query: "acl", headers: grant, auth: Self.bob).status == 200)
+        #expect(await s3.send(.get, "/writer/bobs", auth: Self.carol).body == [8])
+        // The bucket's owner may still delete it (WRITE on the bucket is the owner's).
+        #expect(await s3.send(.delete, "/writer/bobs", auth: Self.alice).status == 204)
     }
 
     @Test func bucketOwnerPreferredTakesObjectsWrittenWithFullControl() async throws {

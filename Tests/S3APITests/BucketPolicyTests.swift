@@ -65,6 +65,41 @@ struct BucketPolicyTests {
         expectWellFormedError(await s3.send(.get, "/tls", query: "policy"), code: "NoSuchBucketPolicy", status: 404)
     }
 
+    /// Only the owning account's root escapes a policy that denies everyone; its IAM users are bound by it.
+    @Test func aDenyAllPolicyBindsUsersButNotTheAccountsRoot() async throws {
+        let s3 = try server()
+        #expect(await s3.send(.put, "/locked", auth: T.alice).status == 200)
+        let denyAll = Self.policy(Self.statement("Deny", action: #""s3:*""#, resource: #"["arn:aws:s3:::locked","arn:aws:s3:::locked/*"]"#))
+        #expect(await putPolicy(s3, "locked", denyAll, auth: T.alice).status == 204)
+        for auth in [T.alice, T.carol] {
+            expectWellFormedError(await s3.send(.delete, "/locked", query: "policy", auth: auth), code: "AccessDenied", status: 403)
+            expectWellFormedError(await s3.send(.get, "/locked", auth: auth), code: "AccessDenied", status: 403)
+        }
+        expectWellFormedError(await s3.send(.get, "/locked", auth: T.aliceRoot), code: "AccessDenied", status: 403)
+        #expect(await s3.send(.get, "/locked", query: "policy", auth: T.aliceRoot).text == denyAll)
+        #expect(await s3.send(.delete, "/locked", query: "policy", auth: T.aliceRoot).status == 204)
+        #expect(await s3.send(.get, "/locked", auth: T.carol).status == 200)
+        // Another account's root is not this bucket's owner.
+        #expect(await putPolicy(s3, "locked", denyAll, auth: T.alice).status == 204)
+        expectWellFormedError(await s3.send(.delete, "/locked", query: "policy"), code: "AccessDenied", status: 403)
+    }
+
+    /// Only the bucket owner's account manages its policy: another account the policy allows it gets 405, one it does not
+    /// allow 403.
+    @Test func anotherAccountCannotManageThePolicy() async throws {
+        let s3 = try server()
+        #expect(await s3.send(.put, "/managed", auth: T.alice).status == 200)
+        let grant = Self.policy(Self.statement(principal: #"{"AWS":"222222222222"}"#,
+                                               action: #"["s3:GetBucketPolicy","s3:PutBucketPolicy","s3:DeleteBucketPolicy"]"#,
+                                               resource: #""arn:aws:s3:::managed""#))
+        #expect(await putPolicy(s3, "managed", grant, auth: T.alice).status == 204)
+        expectWellFormedError(await s3.send(.get, "/managed", query: "policy", auth: T.bob), code: "MethodNotAllowed", status: 405)
+        expectWellFormedError(await s3.send(.delete, "/managed", query: "policy", auth: T.bob), code: "MethodNotAllowed", status: 405)
+        expectWellFormedError(await putPolicy(s3, "managed", grant, auth: T.bob), code: "MethodNotAllowed", status: 405)
+        expectWellFormedError(await s3.send(.get, "/managed", query: "policy"), code: "AccessDenied", status: 403)
+        #expect(await s3.send(.get, "/managed", query: "policy", auth: T.carol).text == grant)
+    }
+
     @Test func kmsOnlyAndNoStateDeletes() async throws {
         let s3 = try server()
         #expect(await s3.send(.put, "/guarded", auth: T.alice).status == 200)

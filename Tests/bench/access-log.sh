@@ -82,19 +82,4 @@ echo "{\"records_requested\": $RECORDS, \"rss_before_kib\": $before, \"hwm_after
     | tee "$OUT/delivery.json"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
-python3 - "$OUT/throughput.jsonl" <<'PY'
-import json, statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    if line.startswith("{"):
-        d = json.loads(line)
-        runs.setdefault((d["scenario"], d["logging"]), []).append(d)
-print("| scenario | metric | logging off (median) | logging on (median) | on / off | runs |")
-print("|---|---|---|---|---|---|")
-for scenario, name in [("put-small", "PUT"), ("get-small", "GET")]:
-    off, on = runs.get((scenario, "off"), []), runs.get((scenario, "on"), [])
-    for label, get in [(f"1 KiB {name} ops/s (c=8)", lambda d: d["ops_per_s"]),
-                       (f"server CPU per {name} (µs)", lambda d: d["cpu_s"]["server"] / d["ops"] * 1e6)]:
-        a, b = statistics.median(map(get, off)), statistics.median(map(get, on))
-        print(f"| {scenario} | {label} | {a:,.1f} | {b:,.1f} | {b / a:.3f} | {len(off)} + {len(on)} |")
-PY
+python3 Tests/bench/variant_table.py "$OUT/throughput.jsonl" logging "logging off" "logging on"

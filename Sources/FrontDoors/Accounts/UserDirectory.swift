@@ -20,7 +20,7 @@ public struct UserDirectory: Sendable, CredentialProvider {
         for user in users {
             let account = accounts[user.account] ?? Account(id: user.account)
             accounts[account.id] = account
-            entries[user.accessKey] = Entry(secretKey: user.secretKey, identity: Identity(account: account, userName: user.name))
+            entries[user.accessKey] = Entry(secretKey: user.secretKey, identity: Identity(account: account, userName: user.isRoot ? nil : user.name))
         }
         self.entries = entries
         self.accounts = accounts

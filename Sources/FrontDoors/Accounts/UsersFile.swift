@@ -4,17 +4,21 @@ import Foundation
 ///
 ///     {"users": [{"name": "alice", "accessKey": "…", "secretKey": "…", "account": "111111111111"}]}
 ///
-/// `account` may be left out (the default account, 000000000000). A file Lockstep cannot use stops the start with one
-/// line naming the file and the problem; a secret is never part of that line.
+/// `account` may be left out (the default account, 000000000000). `"root": true` makes the entry its account's root
+/// user (ARN `arn:aws:iam::ACCOUNT:root`) rather than an IAM user: the one who may always undo the account's bucket
+/// policies. A file Lockstep cannot use stops the start with one line naming the file and the problem; a secret is
+/// never part of that line.
 public enum UsersFile {
     public struct User: Sendable, Equatable {
         public let name: String
         public let accessKey: String
         public let secretKey: String
         public let account: String
+        /// The account's root user rather than an IAM user named `name`.
+        public let isRoot: Bool
 
-        public init(name: String, accessKey: String, secretKey: String, account: String) {
-            self.name = name; self.accessKey = accessKey; self.secretKey = secretKey; self.account = account
+        public init(name: String, accessKey: String, secretKey: String, account: String, isRoot: Bool = false) {
+            self.name = name; self.accessKey = accessKey; self.secretKey = secretKey; self.account = account; self.isRoot = isRoot
         }
     }
 
@@ -65,7 +69,7 @@ public enum UsersFile {
         for (index, item) in list.enumerated() {
             let position = "user \(index + 1)"
             guard let fields = item as? [String: Any] else { throw Problem(description: "\(position) is not an object") }
-            if let unknown = fields.keys.sorted().first(where: { !["name", "accessKey", "secretKey", "account"].contains($0) }) {
+            if let unknown = fields.keys.sorted().first(where: { !["name", "accessKey", "secretKey", "account", "root"].contains($0) }) {
                 throw Problem(description: "\(position): unknown field \"\(unknown)\"")
             }
             func string(_ field: String, required: Bool = true) throws(Problem) -> String? {
@@ -89,6 +93,13 @@ public enum UsersFile {
             guard !secretKey.isEmpty else { throw Problem(description: "\(label): secretKey is empty") }
             let account = try string("account", required: false) ?? Account.default.id
             guard Account.isValidId(account) else { throw Problem(description: "\(label): account must be 12 digits") }
+            var isRoot = false
+            if let value = fields["root"] {
+                guard let flag = value as? Bool else {
+                    throw Problem(description: "\(label): root must be true or false")
+                }
+                isRoot = flag
+            }
             if let owner = owners[accessKey] {
                 throw Problem(description: "\(label): access key \(accessKey) is already \(owner)'s")
             }
@@ -96,7 +107,7 @@ public enum UsersFile {
                 throw Problem(description: "\(label) appears twice in account \(account)")
             }
             owners[accessKey] = label
-            users.append(User(name: name, accessKey: accessKey, secretKey: secretKey, account: account))
+            users.append(User(name: name, accessKey: accessKey, secretKey: secretKey, account: account, isRoot: isRoot))
         }
         return users
     }

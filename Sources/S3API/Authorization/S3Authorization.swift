@@ -50,6 +50,8 @@ extension S3Service {
         switch outcome {
         case .allowed:
             return
+        case .notTheOwnersAccount:
+            throw S3Error.methodNotAllowed()
         case .denied(let explicitly):
             // AWS explains a refusal to the bucket owner's own users; everyone else learns only that it was denied.
             if explicitly, decision.sameAccount, let identity = c.requester {

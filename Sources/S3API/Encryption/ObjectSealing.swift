@@ -16,8 +16,8 @@ struct NewEncryption {
 extension S3Service {
     /// Decides and prepares the encryption of a write: the request's headers, else the bucket's default (SSE-S3 when none).
     func newEncryption(_ requested: RequestedEncryption, bucket: String, key objectKey: String) async throws -> NewEncryption {
-        guard let bucketInfo = try await store.bucket(named: bucket) else { throw S3Error.noSuchBucket(bucket) }
-        let bucketDefault = bucketInfo.configuration.encryption ?? .default
+        guard let configuration = try store.configuration(bucket: bucket) else { throw S3Error.noSuchBucket(bucket) }
+        let bucketDefault = configuration.encryption ?? .default
         var requested = requested
         if case .bucketDefault = requested {
             requested = bucketDefault.algorithm.usesKMS

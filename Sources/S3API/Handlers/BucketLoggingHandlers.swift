@@ -14,9 +14,8 @@ extension S3Service {
                 throw S3Error(.invalidTargetBucketForLogging, "Cross S3 location logging not allowed. ",
                               details: [("TargetBucket", logging.targetBucket)])
             }
-            // Every Lockstep bucket has Object Ownership "bucket owner enforced" (AWS's default since 2023): ACLs are
-            // disabled, so grants on its log objects cannot be honoured.
-            if parsed.hasGrants {
+            // A target with ACLs disabled (AWS's default since 2023) cannot honour grants on its log objects.
+            if parsed.hasGrants, target.configuration.ownership == .bucketOwnerEnforced {
                 throw S3Error(.accessControlListNotSupported, "The target bucket for logging does not allow ACLs.")
             }
         }
