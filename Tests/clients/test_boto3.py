@@ -92,8 +92,19 @@ def test_bucket_lifecycle(s3):
     assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-def test_create_bucket_already_owned(s3, bucket):
-    expect_error(s3.create_bucket, "BucketAlreadyOwnedByYou", 409, Bucket=bucket)
+def test_create_bucket_already_owned(s3, bucket, make_s3):
+    """S3's legacy us-east-1 behaviour: re-creating your own bucket succeeds and changes nothing; in any other region
+    it is BucketAlreadyOwnedByYou."""
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.create_bucket(Bucket=bucket)
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "k", "Value": "v"}]
+    eu = unique_bucket_name("eu")
+    s3.create_bucket(Bucket=eu, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        expect_error(s3.create_bucket, "BucketAlreadyOwnedByYou", 409, Bucket=eu,
+                     CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    finally:
+        s3.delete_bucket(Bucket=eu)
 
 
 @pytest.mark.parametrize("name", [
