@@ -26,8 +26,9 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "LockstepCrypto", dependencies: ["CLibCrypto"]),
         .target(name: "LockstepXML", dependencies: ["CLibXML2"]),
+        .target(name: "HTTPDates"),
         .target(name: "SigV4", dependencies: [
-            "LockstepCrypto",
+            "HTTPDates", "LockstepCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // State: objects and their bodies, and keys.
@@ -40,20 +41,20 @@ let package = Package(
         .target(name: "KeyService", dependencies: ["LockstepCrypto"]),
         // Front doors: what every protocol shares, then one module per protocol.
         .target(name: "FrontDoors", dependencies: [
-            "LockstepCrypto", "SigV4",
+            "LockstepCrypto", "HTTPDates", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .target(name: "AccessPolicy"),
         .target(name: "S3API", dependencies: [
-            "AccessPolicy", "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
+            "AccessPolicy", "FrontDoors", "HTTPDates", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4", "Store",
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "AWSJSON", dependencies: [
-            "FrontDoors", "LockstepCrypto", "SigV4",
+            "FrontDoors", "HTTPDates", "LockstepCrypto", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -67,19 +68,19 @@ let package = Package(
             "AWSJSON", "DynamoDBModel", "KeyService", "LockstepCrypto", "Store",
         ]),
         .target(name: "STSAPI", dependencies: [
-            "FrontDoors", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4",
+            "FrontDoors", "HTTPDates", "KeyService", "LockstepCrypto", "LockstepXML", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "TerraformHTTPBackend", dependencies: [
-            "FrontDoors", "LockstepCrypto", "S3API", "SigV4", "Store",
+            "FrontDoors", "HTTPDates", "LockstepCrypto", "S3API", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "AdminAPI", dependencies: [
-            "FrontDoors", "S3API", "Store",
+            "FrontDoors", "HTTPDates", "S3API", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
@@ -103,7 +104,7 @@ let package = Package(
 
         // Fuzzing: the parsers of untrusted input under libFuzzer (Tests/Fuzz/run.sh); built normally, it replays the corpus.
         .executableTarget(name: "lockstep-fuzz", dependencies: [
-            "AccessPolicy", "AWSJSON", "DynamoDBModel", "FrontDoors", "LockstepCrypto", "LockstepXML", "S3API", "SigV4",
+            "AccessPolicy", "AWSJSON", "DynamoDBModel", "FrontDoors", "HTTPDates", "LockstepCrypto", "LockstepXML", "S3API", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/Fuzz", exclude: ["corpus", "run.sh"]),
 
@@ -119,7 +120,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"]),
         .testTarget(name: "S3APITests", dependencies: [
-            "S3API", "AccessPolicy", "FrontDoors", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto", "LockstepTestSupport",
+            "S3API", "AccessPolicy", "FrontDoors", "HTTPDates", "Store", "KeyService", "SigV4", "LockstepXML", "LockstepCrypto", "LockstepTestSupport",
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -28,6 +28,8 @@ final class PayloadReader: BodySource {
     private let computeMD5: Bool
     /// Decoded length the client declared (Content-Length, or x-amz-decoded-content-length for aws-chunked).
     let declaredLength: Int64?
+    /// The body comes in HTTP chunked framing (`Transfer-Encoding: chunked`).
+    let isHTTPChunked: Bool
     private(set) var length: Int64 = 0
     private var ended = false
 
@@ -36,6 +38,7 @@ final class PayloadReader: BodySource {
     ///   - defaultChecksum: the algorithm to compute when the client sends none (S3 stores CRC64NVME for every new object).
     init(request: APIRequest, auth: VerifiedRequest?, computeMD5: Bool, defaultChecksum: ChecksumAlgorithm?) throws {
         stream = request.body
+        isHTTPChunked = request.header("transfer-encoding")?.lowercased().contains("chunked") == true
         self.computeMD5 = computeMD5
         let payload = auth?.payload ?? .unsigned
         decoder = auth?.makeChunkedDecoder()

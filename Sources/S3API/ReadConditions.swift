@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 import Store
 
 /// The four HTTP read conditions, evaluated with RFC 7232's precedence as S3 does: If-Match, then If-Unmodified-Since,

@@ -23,7 +23,22 @@ enum S3Router {
             throw S3Error.methodNotAllowed()
         }
         guard let key, !key.isEmpty else { return try bucketOperation(method, query: query) }
-        return try objectOperation(method, query: query, headers: headers)
+        let operation = try objectOperation(method, query: query, headers: headers)
+        try refuseWriteOnlyEncryption(operation, headers)
+        return operation
+    }
+
+    /// `x-amz-server-side-encryption` chooses how a write is encrypted; a read (whose object knows its own encryption)
+    /// or a CompleteMultipartUpload (whose upload chose at creation) that sends it is refused, as S3 refuses it.
+    private static func refuseWriteOnlyEncryption(_ operation: S3Operation, _ headers: HTTPFields) throws(S3Error) {
+        guard let value = headers[sseField] else { return }
+        switch operation {
+        case .getObject, .headObject, .completeMultipartUpload:
+            throw S3Error.invalidArgument("x-amz-server-side-encryption header is not supported for this operation.",
+                                          name: "x-amz-server-side-encryption", value: value)
+        default:
+            return
+        }
     }
 
     private static func bucketOperation(_ method: HTTPRequest.Method, query: QueryParameters) throws -> S3Operation {
@@ -140,6 +155,7 @@ enum S3Router {
     // MARK: Parameters
 
     static let copySourceField = HTTPField.Name("x-amz-copy-source")!
+    static let sseField = HTTPField.Name("x-amz-server-side-encryption")!
     static let copySourceRangeField = HTTPField.Name("x-amz-copy-source-range")!
     static let maxPartsField = HTTPField.Name("x-amz-max-parts")!
     static let partNumberMarkerField = HTTPField.Name("x-amz-part-number-marker")!

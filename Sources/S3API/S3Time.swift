@@ -1,5 +1,6 @@
 import Foundation
 import FrontDoors
+import HTTPDates
 
 /// Timestamps as S3 writes them in XML.
 enum S3Time {

@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 import HTTPTypes
 import KeyService
 import LockstepCrypto

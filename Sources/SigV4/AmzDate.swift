@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HTTPDates
 
 /// Timestamps in the forms SigV4 uses, handled as whole seconds since 1970 (UTC) without calendars or locales.
 public enum AmzDate {
@@ -16,30 +17,9 @@ public enum AmzDate {
         return epoch(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    /// "Fri, 24 May 2013 00:00:00 GMT" (RFC 1123, the HTTP Date header), or with a numeric zone ("+0000", "-0700"), as
-    /// Signature Version 2 clients send it. The weekday is not checked.
+    /// A request's `Date` header, in any form HTTP allows (`HTTPDate.parse`, the server's one date parser), to seconds.
     static func parseHTTP(_ s: String) -> Int64? {
-        let parts = s.split(separator: " ")
-        guard parts.count == 6, parts[0].hasSuffix(","),
-              let day = number(parts[1].utf8), let monthIndex = months.firstIndex(of: String(parts[2])),
-              let year = number(parts[3].utf8), let offset = zoneOffsetSeconds(parts[5]) else { return nil }
-        let time = parts[4].split(separator: ":", omittingEmptySubsequences: false)
-        guard time.count == 3, time.allSatisfy({ $0.utf8.count == 2 }),
-              let hour = number(time[0].utf8), let minute = number(time[1].utf8), let second = number(time[2].utf8)
-        else { return nil }
-        return epoch(year: year, month: monthIndex + 1, day: day, hour: hour, minute: minute, second: second).map { $0 - offset }
-    }
-
-    /// GMT/UTC, or ±HHMM east of UTC.
-    private static func zoneOffsetSeconds(_ zone: Substring) -> Int64? {
-        if zone == "GMT" || zone == "UTC" { return 0 }
-        let bytes = Array(zone.utf8)
-        guard bytes.count == 5, bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-"),
-              let hours = number(bytes[1...2]), let minutes = number(bytes[3...4]), hours < 24, minutes < 60 else { return nil }
-        let seconds = Int64(hours * 3600 + minutes * 60)
-        return bytes[0] == UInt8(ascii: "+") ? seconds : -seconds
+        HTTPDate.parse(s).map { $0 / 1000 }
     }
 
     /// "20130524T000000Z"

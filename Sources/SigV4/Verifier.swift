@@ -132,7 +132,8 @@ public struct SigV4Verifier: Sendable {
         }
         let serverSeconds = AmzDate.seconds(now)
         guard serverSeconds >= seconds - Int64(maxClockSkewSeconds) else { throw .notYetValid }
-        guard serverSeconds <= seconds + Int64(expires) else {
+        // A URL valid for 0 seconds has expired when it is used, even within the second it was signed, as on S3.
+        guard expires > 0, serverSeconds <= seconds + Int64(expires) else {
             throw .expired(expiresAt: AmzDate.formatISO8601(seconds + Int64(expires)),
                            serverTime: AmzDate.formatISO8601(serverSeconds))
         }

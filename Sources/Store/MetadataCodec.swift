@@ -11,9 +11,10 @@ import LockstepCrypto
 /// Version 3 appends Object Lock (retention: presence, mode, retain-until; legal hold: 0 unset, 1 OFF, 2 ON) and the
 /// restore state (presence, tier, days, requested, completes, expires). Times are decimal milliseconds.
 /// Version 4 appends the owning account (optional string) and the ACL (presence byte, then counted grants: grantee kind
-/// 0 canonical user or 1 group, grantee, permission).
+/// 0 canonical user or 1 group, grantee, permission). Version 5 appends the completed upload (presence byte, upload id,
+/// parts digest).
 enum MetadataCodec {
-    static let version: UInt8 = 4
+    static let version: UInt8 = 5
 
     static func encode(_ m: ObjectMetadata) -> Data {
         var out = [UInt8]()
@@ -71,6 +72,13 @@ enum MetadataCodec {
                 }
                 write(grant.permission.rawValue, into: &out)
             }
+        } else {
+            out.append(0)
+        }
+        if let completed = m.completedUpload {
+            out.append(1)
+            write(completed.uploadId, into: &out)
+            write(completed.partsDigest, into: &out)
         } else {
             out.append(0)
         }
@@ -140,6 +148,9 @@ enum MetadataCodec {
                     }
                     m.acl = AccessControlList(grants: grants)
                 }
+            }
+            if format >= 5, try reader.byte() == 1 {
+                m.completedUpload = CompletedUpload(uploadId: try reader.string(), partsDigest: try reader.string())
             }
             return m
         }

@@ -101,6 +101,9 @@ public struct ObjectMetadata: Sendable, Codable, Equatable {
     public var owner: String?
     /// The version's ACL; nil: `private` (its owner has full control).
     public var acl: AccessControlList?
+    /// The multipart upload this version completed, so a retried CompleteMultipartUpload (the response was lost) is
+    /// recognised while the version is still current.
+    public var completedUpload: CompletedUpload?
     public init(contentType: String? = nil, contentEncoding: String? = nil, contentDisposition: String? = nil, contentLanguage: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, userMetadata: [Tag] = [], tags: [Tag] = [],
                 storageClass: String = "STANDARD", checksum: StoredChecksum? = nil, encryption: ObjectEncryption? = nil) {
@@ -109,6 +112,14 @@ public struct ObjectMetadata: Sendable, Codable, Equatable {
         self.userMetadata = userMetadata; self.tags = tags; self.storageClass = storageClass; self.checksum = checksum
         self.encryption = encryption
     }
+}
+
+/// Which upload made a version, and a digest of the part list that completed it.
+public struct CompletedUpload: Sendable, Codable, Equatable {
+    public var uploadId: String
+    /// SHA-256 (hex) of the requested part numbers and ETags, in order.
+    public var partsDigest: String
+    public init(uploadId: String, partsDigest: String) { self.uploadId = uploadId; self.partsDigest = partsDigest }
 }
 
 /// One contiguous piece of an object body held in a blob file (a simple object has one; a multipart object one per part).

@@ -17,6 +17,11 @@ public struct CompletedPartRequest: Sendable, Equatable {
     public init(partNumber: Int, etag: String, checksum: String? = nil) {
         self.partNumber = partNumber; self.etag = etag; self.checksum = checksum
     }
+
+    /// What identifies a Complete's part list: its numbers and ETags, in order.
+    static func digest(_ parts: [CompletedPartRequest]) -> String {
+        Digest.sha256(Array(parts.map { "\($0.partNumber):\($0.etag)\n" }.joined().utf8)).hexString
+    }
 }
 
 public struct UploadListing: Sendable {
@@ -128,8 +133,20 @@ extension ObjectStore {
                                precondition: WritePrecondition,
                                finish: @escaping @Sendable (MultipartUpload, [UploadedPart]) throws -> StoredChecksum?) async throws -> ObjectVersion {
         let now = clock.nowMillis()
+        let partsDigest = CompletedPartRequest.digest(requested)
         let (version, released) = try await writer.write { db -> (ObjectVersion, [String]) in
-            let upload = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
+            let upload: MultipartUpload
+            do {
+                upload = try Self.fetchUpload(db, bucket: bucket, key: key, uploadId: uploadId)
+            } catch StoreError.noSuchUpload {
+                // A retry of a Complete that succeeded (its response was lost): the same answer while what it made is
+                // still the key's current version and the part list is the same.
+                if let current = try Self.fetchVersion(db, bucket: bucket, key: key, versionId: nil, withBody: false),
+                   current.metadata.completedUpload == CompletedUpload(uploadId: uploadId, partsDigest: partsDigest) {
+                    return (current, [])
+                }
+                throw StoreError.noSuchUpload(bucket: bucket, key: key, uploadId: uploadId)
+            }
             let bucketInfo = try Self.requireBucketForWrite(db, bucket)
             let stored = try Row.fetchAll(db, sql: "SELECT part_number, size, etag, last_modified_ms, checksum, blob FROM parts WHERE upload_id = ? ORDER BY part_number",
                                           arguments: [uploadId]).map(Self.decodePart)
@@ -157,6 +174,7 @@ extension ObjectStore {
             let etag = md5.finalize().hexString + "-\(chosen.count)"
             var metadata = upload.metadata
             metadata.checksum = try finish(upload, chosen)
+            metadata.completedUpload = CompletedUpload(uploadId: uploadId, partsDigest: partsDigest)
             let segments = chosen.map { BodySegment(blob: $0.blob, size: $0.size, partNumber: $0.partNumber, etag: $0.etag, checksum: $0.checksum) }
             let content = VersionContent(size: chosen.reduce(0) { $0 + $1.size }, etag: etag, metadata: metadata, body: .segments(segments))
             let (version, replaced) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now, content: content)

@@ -3,6 +3,7 @@ import AWSJSON
 import DynamoDBModel
 import Foundation
 import FrontDoors
+import HTTPDates
 import LockstepCrypto
 import LockstepXML
 import NIOCore

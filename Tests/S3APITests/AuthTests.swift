@@ -1,5 +1,6 @@
 import Foundation
 import FrontDoors
+import HTTPDates
 import HTTPTypes
 import LockstepCrypto
 import LockstepTestSupport

@@ -117,8 +117,8 @@ struct ConditionalWriteTests {
     @Test func suspendedBucketsReportTheNullVersion() async throws {
         let s3 = try await server(versioning: "Enabled")
         await s3.setVersioning("cond", "Suspended")
-        let put = await s3.put("cond", "k", [1])
-        #expect(put.header("x-amz-version-id") == "null")
+        // A write sends no version header there (AWSFidelityTests); reads report the null version.
+        #expect(await s3.put("cond", "k", [1]).status == 200)
         #expect(await s3.get("cond", "k").header("x-amz-version-id") == "null")
         let unversioned = try await server()
         #expect(await unversioned.put("cond", "k", [1]).header("x-amz-version-id") == nil)

@@ -316,6 +316,13 @@ struct PresignedTests {
             == .authorizationQueryParametersError("X-Amz-Expires must be less than a week (in seconds) that is 7 days"))
         #expect(verifyError(Self.verifier, Self.signer.presign(Self.base, date: s3DocTime, expires: -1).request, now: s3DocTime)
             == .authorizationQueryParametersError("X-Amz-Expires must be non-negative"))
+        // Valid for no time at all: expired even within the second it was signed, as S3 answers it.
+        guard case .expired = verifyError(Self.verifier, Self.signer.presign(Self.base, date: s3DocTime, expires: 0).request, now: s3DocTime) else {
+            Issue.record("X-Amz-Expires=0 accepted")
+            return
+        }
+        _ = try Self.verifier.verify(Self.signer.presign(Self.base, date: s3DocTime, expires: 1).request, service: "s3",
+                                     now: s3DocTime.addingTimeInterval(1))
         let presigned = Self.signer.presign(Self.base, date: s3DocTime, expires: 60).request
         var request = presigned
         request.rawQuery = Self.query(replacing: "X-Amz-Expires", with: "soon", in: presigned.rawQuery)

@@ -32,6 +32,9 @@ import Testing
         owned.acl = AccessControlList(grants: [ACLGrant(.canonicalUser(String(repeating: "a", count: 64)), .fullControl),
                                                ACLGrant(.allUsers, .read), ACLGrant(.authenticatedUsers, .readACP)])
         #expect(try MetadataCodec.decode(MetadataCodec.encode(owned)) == owned)
+        var completed = ObjectMetadata()
+        completed.completedUpload = CompletedUpload(uploadId: "VXBsb2FkIElE", partsDigest: String(repeating: "ab", count: 32))
+        #expect(try MetadataCodec.decode(MetadataCodec.encode(completed)) == completed)
         var privateACL = ObjectMetadata()
         privateACL.acl = AccessControlList(grants: [])
         #expect(try MetadataCodec.decode(MetadataCodec.encode(privateACL)) == privateACL)
@@ -46,8 +49,8 @@ import Testing
     @Test func decodesFormatTwoRowsWithoutLockOrRestore() throws {
         let metadata = ObjectMetadata(contentType: "a/b", storageClass: "GLACIER")
         var formatTwo = Array(MetadataCodec.encode(metadata))
-        #expect(Array(formatTwo.suffix(5)) == [0, 0, 0, 0, 0])  // no retention, legal hold, restore, owner, ACL
-        formatTwo.removeLast(5)
+        #expect(Array(formatTwo.suffix(6)) == [0, 0, 0, 0, 0, 0])  // no retention, legal hold, restore, owner, ACL, upload
+        formatTwo.removeLast(6)
         formatTwo[0] = 2
         #expect(try MetadataCodec.decode(Data(formatTwo)) == metadata)
     }
@@ -56,7 +59,7 @@ import Testing
     @Test func decodesFormatThreeRowsWithoutOwnerOrACL() throws {
         let metadata = ObjectMetadata(contentType: "a/b", storageClass: "GLACIER")
         var formatThree = Array(MetadataCodec.encode(metadata))
-        formatThree.removeLast(2)
+        formatThree.removeLast(3)
         formatThree[0] = 3
         let decoded = try MetadataCodec.decode(Data(formatThree))
         #expect(decoded == metadata && decoded.owner == nil && decoded.acl == nil)
@@ -66,7 +69,7 @@ import Testing
     @Test func decodesFormatOneRowsAsUnencrypted() throws {
         let metadata = ObjectMetadata(contentType: "a/b", checksum: StoredChecksum(algorithm: .crc32, value: "AAAAAA==", kind: .fullObject))
         var formatOne = Array(MetadataCodec.encode(metadata))
-        formatOne.removeLast(5)  // format 3's lock and restore sections, format 4's owner and ACL
+        formatOne.removeLast(6)  // format 3's lock and restore sections, format 4's owner and ACL, format 5's upload
         #expect(formatOne.removeLast() == 0)  // the absent encryption record
         formatOne[0] = 1
         #expect(try MetadataCodec.decode(Data(formatOne)) == metadata)

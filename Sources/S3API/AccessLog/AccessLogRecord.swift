@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 
 /// One server access log record in AWS's space-separated format, every field in AWS's order. A field that does not
 /// apply is `-`; Request-URI, Referer and User-Agent are quoted and, as on AWS, written as received, quotes included.

@@ -1,6 +1,7 @@
 import AccessPolicy
 import FrontDoors
 import Foundation
+import HTTPDates
 import SigV4
 
 extension S3Service {

@@ -85,7 +85,7 @@ extension S3Service {
         }
         var response = xmlResponse(x)
         response.set("x-amz-copy-source-version-id", sourceVersion.reportedVersionId)
-        response.set("x-amz-version-id", version.reportedVersionId)
+        response.set("x-amz-version-id", version.writtenVersionId)
         applyEncryptionHeaders(version.metadata.encryption, to: &response, includeContext: true)
         try applyExpiration(version, to: &response)
         return response

@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPTypes
 import LockstepCrypto
 import LockstepXML
 import Store
@@ -131,7 +132,14 @@ extension S3Service {
 
     func completeMultipartUpload(_ c: S3Context, uploadId: String) async throws -> APIResponse {
         let precondition = try ObjectHeaders.writePrecondition(c)
-        let root = try parseXML(try await readXMLBody(c))
+        // `x-amz-checksum-*` here is the whole object's checksum, checked against what the parts make — not against
+        // the XML body, which is read without it.
+        let claim = try ObjectChecksumClaim(c)
+        var bodyRequest = c.request
+        bodyRequest.headers = HTTPFields(c.request.headers.filter { ChecksumAlgorithm(headerName: $0.name.canonicalName) == nil })
+        let bodyContext = S3Context(request: bodyRequest, operation: c.operation, bucket: c.bucket, key: c.key, query: c.query, auth: c.auth,
+                                    requester: c.requester, requestId: c.requestId, trace: c.trace)
+        let root = try parseXML(try await readXMLBody(bodyContext))
         guard root.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML() }
         let requested = try root.all("Part").map { node -> CompletedPartRequest in
             guard let numberText = node.value("PartNumber"), let number = Int(numberText), let etag = node.value("ETag") else {
@@ -142,7 +150,9 @@ extension S3Service {
         }
         guard !requested.isEmpty else { throw S3Error.malformedXML() }
         let version = try await store.completeUpload(bucket: c.bucket, key: c.key, uploadId: uploadId, parts: requested,
-                                                     precondition: precondition, finish: MultipartChecksum.combine)
+                                                     precondition: precondition) { upload, parts in
+            try claim.check(upload, MultipartChecksum.combine(upload, parts))
+        }
         c.trace?.objectSize = version.size
         var x = XMLWriter()
         let host = c.header("host") ?? "localhost"
@@ -157,7 +167,7 @@ extension S3Service {
             }
         }
         var response = xmlResponse(x)
-        response.set("x-amz-version-id", version.reportedVersionId)
+        response.set("x-amz-version-id", version.writtenVersionId)
         applyEncryptionHeaders(version.metadata.encryption, to: &response, echoCustomerKey: false)
         try applyExpiration(version, to: &response)
         return response
@@ -243,6 +253,51 @@ extension S3Service {
 }
 
 /// The checksum of a completed multipart object, from its parts' checksums.
+/// The object checksum a CompleteMultipartUpload states (`x-amz-checksum-<algorithm>`, in the full-object form or
+/// the composite `<base64>-<parts>` form, and `x-amz-checksum-type`), checked in the commit against what the parts
+/// combine to.
+struct ObjectChecksumClaim: Sendable {
+    var algorithm: ChecksumAlgorithm?
+    var value: String?
+    var kind: StoredChecksum.Kind?
+
+    init(_ c: S3Context) throws {
+        for field in c.request.headers {
+            guard let algorithm = ChecksumAlgorithm(headerName: field.name.canonicalName) else { continue }
+            guard self.algorithm == nil else {
+                throw S3Error.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+            }
+            (self.algorithm, value) = (algorithm, field.value)
+        }
+        if let text = c.header("x-amz-checksum-type") {
+            guard let kind = StoredChecksum.Kind(rawValue: text.uppercased()) else {
+                throw S3Error.invalidRequest("Value for x-amz-checksum-type header is invalid.")
+            }
+            self.kind = kind
+        }
+    }
+
+    /// The object's checksum when the claim holds; `BadDigest` when the value differs, `InvalidRequest` when the
+    /// algorithm or type is not the upload's.
+    func check(_ upload: MultipartUpload, _ combined: StoredChecksum?) throws -> StoredChecksum? {
+        let uploadAlgorithm = upload.checksumAlgorithm ?? .crc64nvme
+        let uploadKind = upload.checksumKind ?? .fullObject
+        if let kind, kind != uploadKind {
+            throw S3Error.invalidRequest("The upload was created using the \(uploadKind.rawValue) checksum mode. "
+                                         + "The complete request specified the \(kind.rawValue) checksum mode.")
+        }
+        guard let algorithm, let value else { return combined }
+        guard algorithm == uploadAlgorithm else {
+            throw S3Error.invalidRequest("The upload was created using a \(uploadAlgorithm.rawValue.lowercased()) checksum. "
+                                         + "The complete request specified a \(algorithm.rawValue.lowercased()) checksum.")
+        }
+        guard let combined, combined.value == value else {
+            throw S3Error(.badDigest, "The \(algorithm.rawValue) you specified did not match the calculated checksum.")
+        }
+        return combined
+    }
+}
+
 enum MultipartChecksum {
     @Sendable static func combine(_ upload: MultipartUpload, _ parts: [UploadedPart]) throws -> StoredChecksum? {
         let algorithm = upload.checksumAlgorithm ?? .crc64nvme

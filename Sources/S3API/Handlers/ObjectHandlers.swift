@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 import HTTPTypes
 import LockstepCrypto
 import LockstepXML
@@ -28,7 +29,7 @@ extension S3Service {
         c.trace?.objectSize = version.size
         var response = APIResponse()
         response.set("ETag", "\"\(version.etag)\"")
-        response.set("x-amz-version-id", version.reportedVersionId)
+        response.set("x-amz-version-id", version.writtenVersionId)
         ObjectHeaders.applyChecksum(version.metadata.checksum, to: &response)
         applyEncryptionHeaders(version.metadata.encryption, to: &response, includeContext: true)
         try applyExpiration(version, to: &response)
@@ -99,6 +100,13 @@ extension S3Service {
         }
         guard let range = version.byteRange(ofPart: number) else { throw S3Error.invalidPartNumber(number, count) }
         response.set("x-amz-mp-parts-count", String(count))
+        // A composite checksum is made of the parts' own, so a part answers with its checksum, which describes exactly
+        // the bytes it returns; a full-object checksum describes no part.
+        if c.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", version.metadata.checksum?.kind == .composite,
+           case .segments(let segments)? = version.body, let checksum = segments[number - 1].checksum {
+            response.set(checksum.algorithm.headerName, checksum.value)
+            response.set("x-amz-checksum-type", StoredChecksum.Kind.composite.rawValue)
+        }
         Self.markPartial(range, of: version, response: &response)
         return range
     }

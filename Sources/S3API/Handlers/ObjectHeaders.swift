@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 import HTTPTypes
 import LockstepCrypto
 import Store
@@ -18,8 +19,10 @@ enum ObjectHeaders {
             let name = field.name.canonicalName
             guard name.hasPrefix("x-amz-meta-") else { continue }
             let short = String(name.dropFirst("x-amz-meta-".count))
-            userBytes += short.utf8.count + field.value.utf8.count
-            metadata.userMetadata.append(Tag(key: short, value: field.value))
+            // Non-ASCII values arrive RFC 2047-encoded (or as UTF-8) and are stored as the text they stand for.
+            let value = RFC2047.decode(field.value)
+            userBytes += short.utf8.count + value.utf8.count
+            metadata.userMetadata.append(Tag(key: short, value: value))
         }
         if userBytes > Validation.maxUserMetadataBytes {
             throw S3Error(.metadataTooLarge,
@@ -36,9 +39,13 @@ enum ObjectHeaders {
     }
 
     /// `aws-chunked` is transfer framing, not part of the stored Content-Encoding.
+    /// Everything else is kept verbatim, spacing included (`deflate, gzip` stays `deflate, gzip`), as S3 keeps it.
     static func stripAWSChunked(_ value: String) -> String? {
-        let parts = value.split(separator: ",").map { $0.strippingSpaces() }.filter { $0 != "aws-chunked" && !$0.isEmpty }
-        return parts.isEmpty ? nil : parts.joined(separator: ",")
+        let parts = value.split(separator: ",", omittingEmptySubsequences: false)
+        let kept = parts.filter { $0.strippingSpaces().lowercased() != "aws-chunked" }
+        if kept.count == parts.count { return value.isEmpty ? nil : value }
+        let rest = kept.joined(separator: ",").drop { $0 == " " || $0 == "\t" }
+        return rest.strippingSpaces().isEmpty ? nil : String(rest)
     }
 
     /// The write precondition of PutObject / CompleteMultipartUpload.
@@ -78,7 +85,7 @@ enum ObjectHeaders {
         response.set("Expires", overrides?["response-expires"] ?? m.expires)
         response.set("ETag", "\"\(version.etag)\"")
         response.set("Last-Modified", HTTPDate.format(version.lastModifiedMillis))
-        for pair in m.userMetadata { response.set("x-amz-meta-" + pair.key, pair.value) }
+        for pair in m.userMetadata { response.set("x-amz-meta-" + pair.key, RFC2047.encode(pair.value)) }
         if !m.tags.isEmpty { response.set("x-amz-tagging-count", String(m.tags.count)) }
         if m.storageClass != "STANDARD" { response.set("x-amz-storage-class", m.storageClass) }
         response.set("x-amz-version-id", version.reportedVersionId)
@@ -98,4 +105,8 @@ extension ObjectVersion {
         if versionId != nullVersionId { return versionId }
         return bucketVersioning == .unversioned ? nil : nullVersionId
     }
+
+    /// `x-amz-version-id` on a write's response (PUT, POST, copy, CompleteMultipartUpload): only a real version id.
+    /// A null version written while versioning is suspended is stored as `null`, but S3 sends no header for it.
+    var writtenVersionId: String? { versionId == nullVersionId ? nil : versionId }
 }

@@ -157,7 +157,7 @@ extension S3Service {
         }
         response.set("ETag", etag)
         if action.statusCode != 303 { response.set("Location", location) }
-        response.set("x-amz-version-id", version.reportedVersionId)
+        response.set("x-amz-version-id", version.writtenVersionId)
         return response
     }
 }

@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 import Store
 
 /// The lifecycle headers S3 adds to object responses: when an expiration rule will remove the current version

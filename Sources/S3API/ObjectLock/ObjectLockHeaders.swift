@@ -1,4 +1,5 @@
 import FrontDoors
+import HTTPDates
 import Store
 
 /// The Object Lock headers of PutObject, CopyObject and CreateMultipartUpload, validated as S3 validates them: the
