@@ -33,9 +33,9 @@ extension S3Service {
         let key = try form.requiredKey()
         try Validation.checkKey(key)
         let requester = try formSigner(form) ?? c.requester
-        if let text = form.value("policy") {
-            try PostPolicy(base64: text).check(form, bucket: c.bucket, nowMillis: authenticator.nowMillis())
-        }
+        // Decoded once: its conditions now, its size range while and after the file streams.
+        let policy = try form.value("policy").map { text throws(PostObjectError) in try PostPolicy(base64: text) }
+        try policy?.check(form, bucket: c.bucket, nowMillis: authenticator.nowMillis())
         // The form's fields as the headers a PUT would carry, so one set of rules reads both.
         var headers = HTTPFields()
         for field in form.fields {
@@ -58,10 +58,10 @@ extension S3Service {
         let encryption = try await newEncryption(try RequestedEncryption.parse(formContext), bucket: c.bucket, key: key)
         metadata.encryption = encryption.record
         let declared = try declaredChecksum(formContext)
-        let limit = PostFileSource.limit(form)
+        let limit = min(policy?.maxContentLength ?? S3Service.maximumUploadSize, S3Service.maximumUploadSize)
         let staged = try await store.stage(PostFileSource(reader, limit: limit), digests: DigestRequest(md5: true, checksum: declared?.0 ?? .crc64nvme),
                                            sealing: encryption.key, placement: .inlineWhenSmall)
-        if let policy = form.value("policy") { try PostPolicy(base64: policy).checkLength(staged.digests.length) }
+        try policy?.checkLength(staged.digests.length)
         if let md5 = form.value("content-md5"), Base64.decode(md5) != staged.digests.md5 { throw S3Error(.badDigest) }
         if let (algorithm, value) = declared, let actual = staged.digests.checksum, Base64.encode(actual) != value {
             throw S3Error(.badDigest, "The \(algorithm.rawValue) you specified did not match the calculated checksum.")
@@ -172,11 +172,6 @@ final class PostFileSource: BodySource {
     init(_ reader: PostFormReader, limit: Int64) {
         self.reader = reader
         self.limit = limit
-    }
-
-    static func limit(_ form: PostForm) -> Int64 {
-        let policyLimit = form.value("policy").flatMap { try? PostPolicy(base64: $0) }?.maxContentLength
-        return min(policyLimit ?? S3Service.maximumUploadSize, S3Service.maximumUploadSize)
     }
 
     func next() async throws -> ByteBuffer? {
