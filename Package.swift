@@ -99,6 +99,7 @@ let package = Package(
             "FrontDoors", "LockstepServer", "KeyService", "SigV4",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import LockstepServer
 import SigV4
 
@@ -30,7 +27,7 @@ struct ServerOptions: ParsableArguments {
         let accessKey = accessKey ?? env["LOCKSTEP_ACCESS_KEY"] ?? ServerConfiguration.defaultAccessKey
         let secretKey = secretKey ?? env["LOCKSTEP_SECRET_KEY"] ?? ServerConfiguration.defaultSecretKey
         let signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: region ?? env["LOCKSTEP_REGION"] ?? defaults.region, service: "s3")
-        return AdminClient(host: host.contains(":") ? "[\(host)]" : host, port: portNumber, signer: signer)
+        return AdminClient(host: host, port: portNumber, signer: signer)
     }
 }
 
@@ -44,44 +41,37 @@ struct AdminClient {
     let port: Int
     let signer: SigV4Signer
 
+    /// `host:port` as it appears in a URL or a Host header.
+    var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
     /// The status and body of a request to the Terraform `http` backend, with Basic credentials (the signer's keys).
     func callHTTPBackend(_ method: String, _ path: String, body: Data) async throws -> (status: Int, body: String) {
-        let authority = "\(host):\(port)"
-        guard let url = URL(string: "http://\(authority)\(path)") else { throw AdminClientError(description: "cannot make a URL for \(authority)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         let credentials = Data("\(signer.accessKey):\(signer.secretKey)".utf8).base64EncodedString()
-        request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+            let answer = try await HTTPExchange.perform(
+                host: host, port: port, method: method, target: path,
+                headers: [("Content-Type", "application/json"), ("Authorization", "Basic \(credentials)")],
+                body: Array(body), timeout: .seconds(60))
+            return (answer.status, String(decoding: answer.body, as: UTF8.self))
         } catch {
-            throw AdminClientError(description: "cannot reach a Lockstep server at \(authority): \(error.localizedDescription)")
+            throw AdminClientError(description: "cannot reach a Lockstep server at \(authority): \(error)")
         }
     }
 
     /// The JSON answer of `method path?query`; a refusal or an unreachable server is one clear error line.
     func call(_ method: String, _ path: String, query: String = "") async throws -> [String: Any] {
-        let authority = "\(host):\(port)"
         let unsigned = SignableRequest(method: method, rawPath: path, rawQuery: query, headers: [("Host", authority)])
         let signed = signer.sign(unsigned, date: Date())
-        guard let url = URL(string: "http://\(authority)\(path)\(query.isEmpty ? "" : "?" + query)") else {
-            throw AdminClientError(description: "cannot make a URL for \(authority)")
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        // A lifecycle pass over a large store takes as long as it takes; URLSession's default 60 s would cut it off.
-        request.timeoutInterval = 3600
-        for (name, value) in signed.request.headers where name.lowercased() != "host" { request.setValue(value, forHTTPHeaderField: name) }
-        let data: Data, response: URLResponse
+        let status: Int, data: Data
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            // A lifecycle pass over a large store takes as long as it takes: an hour before giving up.
+            let answer = try await HTTPExchange.perform(
+                host: host, port: port, method: method, target: path + (query.isEmpty ? "" : "?" + query),
+                headers: signed.request.headers.filter { $0.0.lowercased() != "host" }, body: [], timeout: .seconds(3600))
+            (status, data) = (answer.status, Data(answer.body))
         } catch {
-            throw AdminClientError(description: "cannot reach a Lockstep server at \(authority): \(error.localizedDescription)")
+            throw AdminClientError(description: "cannot reach a Lockstep server at \(authority): \(error)")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             if status == 200 { return object }
             throw AdminClientError(description: "\(object["message"] as? String ?? "the server answered \(status)")")

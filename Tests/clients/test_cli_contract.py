@@ -248,3 +248,23 @@ def test_ephemeral(spawn_lockstep, tmp_path):
     s3.put_object(Bucket="eph", Key="k", Body=b"temporary")
     assert s3.get_object(Bucket="eph", Key="k")["Body"].read() == b"temporary"
     assert server.stop() == 0
+
+
+def test_server_commands_speak_http_to_a_running_server(spawn_lockstep, binary):
+    server = spawn_lockstep()
+    args = ["--port", server.port, "--access-key", server.access_key, "--secret-key", server.secret_key]
+    clock = run_cli(binary, ["clock", *args])
+    assert clock.returncode == 0, clock.stderr
+    assert clock.stdout.startswith("now ") and "ahead of real time" in clock.stdout
+
+    refused = run_cli(binary, ["clock", "--port", server.port, "--access-key", server.access_key,
+                               "--secret-key", "not-the-secret"])
+    assert_usage_error(refused)
+    assert "SignatureDoesNotMatch" in refused.stderr and "check --access-key and --secret-key" in refused.stderr
+
+
+def test_server_commands_without_a_server_say_so_in_one_line(binary):
+    port = free_port()
+    proc = run_cli(binary, ["clock", "--port", port])
+    assert_usage_error(proc)
+    assert f"cannot reach a Lockstep server at 127.0.0.1:{port}: cannot connect: connection refused" in proc.stderr
