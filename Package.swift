@@ -102,6 +102,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Load generator for docs/benchmarks.md: s3bench's scenarios against any S3 endpoint (Tests/bench/lockstep-bench.sh).
+        .executableTarget(name: "lockstep-bench", dependencies: [
+            "SigV4", "LockstepCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Fuzzing: the parsers of untrusted input under libFuzzer (Tests/Fuzz/run.sh); built normally, it replays the corpus.
         .executableTarget(name: "lockstep-fuzz", dependencies: [
