@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Foundations: system libraries, crypto, XML, SigV4.
@@ -84,9 +86,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
+        // The console: pages over the store, the keyring and the request log, for a signed-in user.
+        .target(name: "Console", dependencies: [
+            "DynamoDBAPI", "AWSJSON", "FrontDoors", "HTTPDates", "KeyService", "LockstepCrypto", "S3API", "Store",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         // The server: Hummingbird wiring, protocol routing, lifecycle; and the executable.
         .target(name: "LockstepServer", dependencies: [
-            "AdminAPI", "FrontDoors", "KMSAPI", "AWSJSON", "DynamoDBAPI", "S3API", "STSAPI", "TerraformHTTPBackend", "Store", "KeyService",
+            "AdminAPI", "Console", "FrontDoors", "KMSAPI", "AWSJSON", "DynamoDBAPI", "S3API", "STSAPI", "TerraformHTTPBackend", "Store", "KeyService",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -94,6 +102,8 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "lockstep", dependencies: [
             "FrontDoors", "LockstepServer", "KeyService", "SigV4",
@@ -125,6 +135,7 @@ let package = Package(
         ], path: "Tests/Support"),
         .testTarget(name: "LockstepCryptoTests", dependencies: ["LockstepCrypto", "LockstepTestSupport"]),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "FrontDoors"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "LockstepCrypto", "LockstepTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "KeyServiceTests", dependencies: ["KeyService", "LockstepCrypto"]),

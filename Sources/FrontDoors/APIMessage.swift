@@ -89,6 +89,8 @@ public struct APIResponse: Sendable {
     public var status: HTTPResponse.Status
     public var headers: HTTPFields
     public var body: APIResponseBody
+    /// What the front door says about the request, for metrics, the request log and the console (not sent).
+    public var summary: RequestSummary?
 
     public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], body: APIResponseBody = .empty) {
         self.status = status; self.headers = headers; self.body = body

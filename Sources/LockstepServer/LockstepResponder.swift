@@ -2,6 +2,7 @@ import FrontDoors
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Store
 
 /// Lockstep's one Hummingbird responder: hands each request to the front door of its protocol (Lockstep's admin API
 /// included). S3 routing happens in the S3 front door, not in a path router, because keys may contain `//` and
@@ -10,10 +11,13 @@ public struct LockstepResponder: HTTPResponder {
     public typealias Context = LockstepRequestContext
     let protocols: ProtocolRouter
     let trimmer: MemoryTrimmer?
+    let observer: RequestObserver?
+    let wallClock = WallClock()
 
-    init(protocols: ProtocolRouter, trimmer: MemoryTrimmer? = nil) {
+    init(protocols: ProtocolRouter, trimmer: MemoryTrimmer? = nil, observer: RequestObserver? = nil) {
         self.protocols = protocols
         self.trimmer = trimmer
+        self.observer = observer
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -22,11 +26,32 @@ public struct LockstepResponder: HTTPResponder {
         return await serve(request, context: context)
     }
 
-    /// Hands the request to its front door and the answer back to Hummingbird.
+    /// Hands the request to its front door and the answer back to Hummingbird; every request is observed here, in one
+    /// place, once its response head is ready (a streamed body's transfer is not in its latency).
     func serve(_ request: Request, context: Context) async -> Response {
+        let started = ContinuousClock.now
+        let receivedMillis = observer == nil ? 0 : wallClock.nowMillis()
         let apiRequest = Self.apiRequest(request, channel: context.channel)
         let response = await protocols.frontDoor(for: apiRequest).handle(apiRequest)
+        if let observer {
+            observer.observe(Self.event(apiRequest, response, receivedMillis: receivedMillis, latency: started.duration(to: .now)))
+        }
         return Self.response(response)
+    }
+
+    static func event(_ request: APIRequest, _ response: APIResponse, receivedMillis: Int64, latency: Duration) -> RequestEvent {
+        let (seconds, attoseconds) = latency.components
+        let bytesOut: Int64
+        switch response.body {
+        case .empty: bytesOut = 0
+        case .bytes(let buffer): bytesOut = Int64(buffer.readableBytes)
+        case .stream(let length, _): bytesOut = length
+        }
+        // An aws-chunked body's declared length counts its framing; the decoded length is the payload's.
+        let declared = request.headers[decodedContentLengthField] ?? request.headers[.contentLength]
+        return RequestEvent(receivedMillis: receivedMillis, method: request.method.rawValue, path: request.rawPath, status: response.status.code,
+                            latencyNanos: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000,
+                            bytesIn: declared.flatMap { Int64($0) } ?? 0, bytesOut: bytesOut, summary: response.summary)
     }
 
     /// The request as front doors see it: raw target, headers with `Host`, and a body that asks for `100 Continue` the
@@ -75,6 +100,7 @@ public struct LockstepResponder: HTTPResponder {
 }
 
 let hostField = HTTPField.Name("Host")!
+let decodedContentLengthField = HTTPField.Name("x-amz-decoded-content-length")!
 
 /// Lets a front door write a streamed body without knowing Hummingbird's writer type.
 final class WriterAdapter: FrontDoors.ResponseBodyWriter, @unchecked Sendable {

@@ -3,14 +3,16 @@ import AdminAPI
 import Glibc
 #endif
 import AWSJSON
+import Console
 import FrontDoors
 import S3API
 import TerraformHTTPBackend
 
 /// Decides which front door a request belongs to. Lockstep serves every protocol on one port, as AWS serves each on
 /// its own host name:
-/// - `/_lockstep/tfstate/…` is the Terraform `http` backend (`HTTPBackendFrontDoor`); the rest of `/_lockstep/…` is
-///   Lockstep's admin API (`AdminFrontDoor`).
+/// - `/_lockstep/tfstate/…` is the Terraform `http` backend (`HTTPBackendFrontDoor`), `/_lockstep/metrics` the
+///   Prometheus endpoint (`MetricsFrontDoor`, absent with `--no-metrics`); the rest of `/_lockstep/…` is Lockstep's
+///   admin API (`AdminFrontDoor`).
 /// - The AWS JSON protocols are told apart by `X-Amz-Target: <prefix>.<Operation>`; a prefix no service here serves
 ///   stays S3, which answers with its own error.
 /// - STS (the query protocol; IAM's GetUser too) is a request signed for the service `sts` or `iam`, or an unsigned
@@ -24,18 +26,26 @@ public struct ProtocolRouter: Sendable {
     public let admin: any FrontDoor
     public let sts: any FrontDoor
     public let httpBackend: any FrontDoor
+    /// nil when metrics are off: the path is then the admin API's, which does not serve it.
+    public let metrics: (any FrontDoor)?
+    /// The built-in console at `/_lockstep/console/` (`ConsoleFrontDoor`).
+    public let console: (any FrontDoor)?
 
     public init(s3: any FrontDoor, jsonServices: [String: any FrontDoor], admin: any FrontDoor, sts: any FrontDoor,
-                httpBackend: any FrontDoor) {
+                httpBackend: any FrontDoor, metrics: (any FrontDoor)? = nil, console: (any FrontDoor)? = nil) {
         self.s3 = s3
         self.jsonServices = jsonServices
         self.admin = admin
         self.sts = sts
         self.httpBackend = httpBackend
+        self.metrics = metrics
+        self.console = console
     }
 
     public func frontDoor(for request: APIRequest) -> any FrontDoor {
         if HTTPBackendFrontDoor.handles(request) { return httpBackend }
+        if let metrics, MetricsFrontDoor.handles(request) { return metrics }
+        if let console, ConsoleFrontDoor.handles(request) { return console }
         if AdminFrontDoor.handles(request) { return admin }
         if let target = request.header("x-amz-target") {
             if let dot = target.firstIndex(of: "."), let service = jsonServices[String(target[..<dot])] { return service }

@@ -1,4 +1,5 @@
 import FrontDoors
+import Logging
 import Store
 
 /// Everything `lockstep serve` is told: flags, environment, defaults.
@@ -28,6 +29,17 @@ public struct ServerConfiguration: Sendable {
     /// New buckets get the defaults S3 gave before April 2023 (ACLs enabled with `ObjectWriter`, no public access
     /// block) instead of today's (`BucketOwnerEnforced`, all four blocks on).
     public var legacyBucketDefaults = false
+    /// `--no-metrics`: nothing is counted and `/_lockstep/metrics` is 404 (to measure what collection costs).
+    public var metricsEnabled = true
+    /// `--metrics-public`: `/_lockstep/metrics` answers without credentials.
+    public var metricsPublic = false
+    /// `--log-format`: the server's log lines on standard error, as text or one JSON object per line.
+    public var logFormat: LogFormat = .text
+    /// `--log-level`: `debug` adds a line per request.
+    public var logLevel: Logger.Level = .info
+
+    /// `trace` … `critical`, as swift-log names its levels; nil for any other name.
+    public static func parseLogLevel(_ name: String) -> Logger.Level? { Logger.Level(rawValue: name) }
 
     public var lifecycleSchedule: LifecycleSchedule {
         LifecycleSchedule(dayMillis: max(1, Int64((lifecycleDaySeconds * 1000).rounded())))

@@ -50,7 +50,7 @@ public final class S3Service: FrontDoor {
     public let store: ObjectStore
     public let keyring: Keyring
     public let configuration: S3ServiceConfiguration
-    let authenticator: Authenticator
+    public let authenticator: Authenticator
     let addressing: S3Addressing
     let logger: Logger
     let hostId = RequestIds.hostId()
@@ -68,7 +68,12 @@ public final class S3Service: FrontDoor {
         self.logger = logger
     }
 
-    public func handle(_ request: APIRequest) async -> APIResponse {
+    public func handle(_ request: APIRequest) async -> APIResponse { await handle(request, onBehalfOf: nil) }
+
+    /// With `delegate`, the request comes from another of Lockstep's front doors on behalf of an identity it
+    /// authenticated its own way (a console session): it is routed, authorized, logged and answered exactly as the
+    /// same request signed by that identity.
+    public func handle(_ request: APIRequest, onBehalfOf delegate: Identity?) async -> APIResponse {
         let requestId = RequestIds.requestId()
         let trace = accessLog == nil ? nil : AccessLogTrace(receivedMillis: store.clock.nowMillis())
         var request = request
@@ -76,9 +81,11 @@ public final class S3Service: FrontDoor {
         var resource = request.rawPath
         var response: APIResponse
         var addressedBucket = ""
+        var notes = S3SummaryNotes()
         do {
             let (bucket, key, virtualHost) = try addressing.address(request)
             addressedBucket = bucket
+            notes.key = key
             trace?.bucket = bucket
             trace?.key = key
             resource = key.isEmpty ? (bucket.isEmpty ? "/" : "/\(bucket)") : "/\(bucket)/\(key)"
@@ -88,12 +95,14 @@ public final class S3Service: FrontDoor {
             } else {
                 let query = QueryParameters(raw: request.rawQuery)
                 trace?.query = query
-                let auth = try authenticateUnlessAnonymous(request, virtualHostBucket: virtualHost ? bucket : nil)
-                let requester = auth.map(authenticator.identity(of:))
+                let auth = delegate == nil ? try authenticateUnlessAnonymous(request, virtualHostBucket: virtualHost ? bucket : nil) : nil
+                let requester = delegate ?? auth.map(authenticator.identity(of:))
+                notes.requester = requester?.arn ?? "anonymous"
                 trace?.auth = auth
                 trace?.requester = requester
                 let operation = try S3Router.route(method: request.method, bucket: bucket.isEmpty ? nil : bucket, key: key.isEmpty ? nil : key,
                                                    query: query, headers: request.headers)
+                notes.operation = operation
                 let context = S3Context(request: request, operation: operation, bucket: bucket, key: key, query: query, auth: auth,
                                         requester: requester, requestId: requestId, trace: trace)
                 try await authorize(context)
@@ -102,6 +111,7 @@ public final class S3Service: FrontDoor {
         } catch {
             let failure = s3Error(for: error, requestId: requestId)
             trace?.errorCode = failure.code.rawValue
+            notes.errorCode = failure.code.rawValue
             response = render(failure, resource: resource, requestId: requestId, method: request.method)
         }
         if request.method != .options { addCORSHeaders(request, bucket: addressedBucket, to: &response) }
@@ -111,6 +121,7 @@ public final class S3Service: FrontDoor {
         // Real time, as signatures are checked against: clients correct their clock skew from this header.
         response.set("Date", HTTPDate.format(authenticator.nowMillis()))
         if let trace { response = recordAccess(trace, request, response, requestId: requestId) }
+        response.summary = notes.summary(request, bucket: addressedBucket, status: response.status, requestId: requestId)
         return response
     }
 

@@ -27,6 +27,7 @@ public struct STSFrontDoor: FrontDoor {
     public func handle(_ request: APIRequest) async -> APIResponse {
         let requestId = RequestIds.requestId()
         var response: APIResponse
+        var summary = RequestSummary(service: "sts", operation: "Unknown", requestId: requestId)
         do {
             let body = try await readBody(request)
             let service = Self.isSignedForIAM(request) ? "iam" : "sts"
@@ -36,16 +37,21 @@ public struct STSFrontDoor: FrontDoor {
             } catch {
                 throw STSError(authentication: error)
             }
+            summary.requester = authenticator.identity(of: verified).arn
             var parameters = FormParameters(request.rawQuery)
             if request.method == .post { parameters.merge(FormParameters(String(decoding: body, as: UTF8.self))) }
+            summary.operation = Self.summaryOperation(parameters["Action"], service: service)
             response = service == "iam" ? try runIAM(parameters, caller: verified, requestId: requestId)
                 : try run(parameters, caller: verified, requestId: requestId)
         } catch let error as STSError {
+            summary.errorCode = error.code
             response = render(error, requestId: requestId)
         } catch {
             logger.debug("STS request \(requestId): \(error)")
+            summary.errorCode = "MalformedInput"
             response = render(STSError("MalformedInput", "The request body could not be read."), requestId: requestId)
         }
+        response.summary = summary
         response.set("x-amzn-RequestId", requestId)
         response.set("Server", "Lockstep")
         response.set("Date", HTTPDate.format(authenticator.nowMillis()))
@@ -69,6 +75,15 @@ public struct STSFrontDoor: FrontDoor {
             }
         default:
             throw STSError("InvalidAction", "Could not find operation \(action) for version 2011-06-15")
+        }
+    }
+
+    /// The action by name when it is one answered here; any other is `Unknown`, so clients cannot mint names.
+    static func summaryOperation(_ action: String?, service: String) -> String {
+        switch (service, action) {
+        case ("sts", "GetCallerIdentity"?): return "GetCallerIdentity"
+        case ("iam", "GetUser"?): return "GetUser"
+        default: return "Unknown"
         }
     }
 

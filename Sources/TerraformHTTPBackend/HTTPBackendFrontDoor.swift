@@ -32,14 +32,18 @@ public struct HTTPBackendFrontDoor: FrontDoor {
 
     public func handle(_ request: APIRequest) async -> APIResponse {
         var response: APIResponse
+        // `ID=<lock id>` on writes, `lock` on the POST/DELETE lock alternatives.
+        let query = QueryParameters(raw: request.rawQuery)
+        let lockRequest = query.has("lock")
+        var summary = RequestSummary(service: "tfstate", operation: Self.operation(request.method.rawValue, lockRequest: lockRequest))
         do {
             let identity = try authenticate(request)
+            summary.requester = identity.arn
             guard let path = StatePath(rawPath: request.rawPath) else {
                 throw BackendError(.badRequest, "A state path is /_lockstep/tfstate/<bucket>/<key>, without empty, '.' or '..' segments.")
             }
-            // `ID=<lock id>` on writes, `lock` on the POST/DELETE lock alternatives.
-            let query = QueryParameters(raw: request.rawQuery)
-            let lockRequest = query.has("lock")
+            summary.bucket = path.bucket
+            summary.key = path.key
             // The user needs what the same work through S3 would need: the state read, written or deleted, the lock
             // object written (LOCK) or deleted (UNLOCK).
             let access: (WholeObjectAccess, String)
@@ -64,17 +68,60 @@ public struct HTTPBackendFrontDoor: FrontDoor {
             response = error.response
         } catch StoreError.noSuchBucket(let bucket) {
             response = BackendError(.notFound, "The bucket \(bucket) does not exist.").response
+            summary.errorCode = S3ErrorCode.noSuchBucket.rawValue
         } catch let error as S3Error {
             response = BackendError(error.status, error.message).response
+            summary.errorCode = error.code.rawValue
         } catch is BodyReadError {
             response = BackendError(.badRequest, "The request body ended early or was not well framed.").response
         } catch {
             logger.error("http backend request failed: \(error)")
             response = BackendError(.internalServerError, "\(error)").response
         }
+        if response.status.kind != .successful, summary.errorCode == nil { summary.errorCode = Self.errorCode(response.status) }
+        summary.lock = Self.lockEvent(summary.operation, status: response.status)
+        response.summary = summary
         response.set("Server", "Lockstep")
         response.set("Date", HTTPDate.format(authenticator.nowMillis()))
         return response
+    }
+
+    // MARK: Summary
+
+    static func operation(_ method: String, lockRequest: Bool) -> String {
+        switch (method, lockRequest) {
+        case ("GET", false): return "GetState"
+        case ("POST", false), ("PUT", false): return "UpdateState"
+        case ("DELETE", false): return "DeleteState"
+        case ("LOCK", _), ("POST", true), ("PUT", true): return "Lock"
+        case ("UNLOCK", _), ("DELETE", true): return "Unlock"
+        default: return "Unknown"
+        }
+    }
+
+    /// LOCK: 200 took it, 423 (held by another) or 409 refused it; UNLOCK: 200 released it.
+    static func lockEvent(_ operation: String, status: HTTPResponse.Status) -> RequestSummary.LockEvent? {
+        switch (operation, status.code) {
+        case ("Lock", 200): return .init(path: .http, outcome: .acquired)
+        case ("Lock", 423), ("Lock", 409): return .init(path: .http, outcome: .refused)
+        case ("Unlock", 200): return .init(path: .http, outcome: .released)
+        default: return nil
+        }
+    }
+
+    /// The backend answers in plain HTTP; its status names the failure (`Locked`, `Conflict`, `Unauthorized`).
+    static func errorCode(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: return "BadRequest"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "NotFound"
+        case 405: return "MethodNotAllowed"
+        case 409: return "Conflict"
+        case 413: return "ContentTooLarge"
+        case 423: return "Locked"
+        default: return status.code >= 500 ? "InternalError" : "HTTP\(status.code)"
+        }
     }
 
     // MARK: State
@@ -166,17 +213,16 @@ public struct HTTPBackendFrontDoor: FrontDoor {
     /// Basic credentials: none → 401 with a challenge; wrong → 403 (Terraform prints "HTTP remote state endpoint
     /// requires auth" and "invalid auth" for these).
     private func authenticate(_ request: APIRequest) throws(BackendError) -> Identity {
-        guard let header = request.header("authorization"), header.lowercased().hasPrefix("basic ") else {
+        guard BasicCredentials.present(in: request) else {
             var error = BackendError(.unauthorized, "The Terraform http backend needs username (an access key id) and password (its secret).")
             error.headers = [("WWW-Authenticate", "Basic realm=\"Lockstep\"")]
             throw error
         }
-        guard let decoded = Base64.decode(String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-              let text = String(validating: decoded, as: UTF8.self), let colon = text.firstIndex(of: ":"),
-              authenticator.acceptsBasic(accessKey: String(text[..<colon]), secretKey: String(text[text.index(after: colon)...])) else {
+        guard let credentials = BasicCredentials(request),
+              authenticator.acceptsBasic(accessKey: credentials.accessKey, secretKey: credentials.secretKey) else {
             throw BackendError(.forbidden, "The access key id or its secret is not right.")
         }
-        return authenticator.users.identity(forAccessKey: String(text[..<colon])) ?? Identity(account: .default, userName: nil)
+        return authenticator.users.identity(forAccessKey: credentials.accessKey) ?? Identity(account: .default, userName: nil)
     }
 
     private func readBody(_ request: APIRequest) async throws -> [UInt8] {

@@ -38,7 +38,7 @@ struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
         abstract: "A local, S3-compatible object store for Terraform state, tests and learning.",
-        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self, Logs.self, TFState.self],
+        subcommands: [Serve.self, Keys.self, Clock.self, Lifecycle.self, Logs.self, TFState.self, Health.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -61,6 +61,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("users"), help: "JSON file of more users and their accounts (env LOCKSTEP_USERS_FILE); see docs/access-control.md.") var usersFile: String?
     @Flag(name: .customLong("legacy-bucket-defaults"), help: "New buckets get S3's defaults from before April 2023: ACLs enabled (ObjectWriter), no public access block.") var legacyBucketDefaults = false
     @Flag(name: .customLong("allow-any-credentials"), help: "Accept any access key and signature (still parsed).") var allowAnyCredentials = false
+    @Flag(name: .customLong("metrics-public"), help: "Serve /_lockstep/metrics without credentials (env LOCKSTEP_METRICS_PUBLIC=1).") var metricsPublic = false
+    @Flag(name: .customLong("no-metrics"), help: "Collect no metrics; /_lockstep/metrics is 404 (env LOCKSTEP_NO_METRICS=1).") var noMetrics = false
+    @Option(name: .customLong("log-format"), help: "Log lines on stderr as text or json, one object per line (env LOCKSTEP_LOG_FORMAT, default text).") var logFormat: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug (a line per request), info, notice, warning, error or critical (env LOCKSTEP_LOG_LEVEL, default info).") var logLevel: String?
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
@@ -72,6 +76,16 @@ struct Serve: AsyncParsableCommand {
         if let accessLogFlushSeconds, !(accessLogFlushSeconds >= 0.2 && accessLogFlushSeconds <= 86_400) {
             throw ValidationError("--access-log-flush-seconds must be between 0.2 and 86400")
         }
+        if let logFormat, LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json") }
+        if let logLevel, ServerConfiguration.parseLogLevel(logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// A boolean environment variable: `1`, `true` or `yes` (any case).
+    static func isSet(_ value: String?) -> Bool {
+        guard let value = value?.lowercased() else { return false }
+        return ["1", "true", "yes"].contains(value)
     }
 
     func run() async throws {
@@ -122,6 +136,19 @@ struct Serve: AsyncParsableCommand {
             configuration.accessLogFlushSeconds = value
         }
         configuration.legacyBucketDefaults = legacyBucketDefaults
+        configuration.metricsPublic = metricsPublic || Self.isSet(env["LOCKSTEP_METRICS_PUBLIC"])
+        configuration.metricsEnabled = !(noMetrics || Self.isSet(env["LOCKSTEP_NO_METRICS"]))
+        if let text = logFormat ?? env["LOCKSTEP_LOG_FORMAT"] {
+            guard let format = LogFormat(rawValue: text) else { throw ValidationError("LOCKSTEP_LOG_FORMAT must be text or json") }
+            configuration.logFormat = format
+        }
+        // LOG_LEVEL is the older name, still read.
+        if let text = logLevel ?? env["LOCKSTEP_LOG_LEVEL"] ?? env["LOG_LEVEL"] {
+            guard let level = ServerConfiguration.parseLogLevel(text) else {
+                throw ValidationError("LOCKSTEP_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = level
+        }
         if let path = usersFile ?? env["LOCKSTEP_USERS_FILE"] {
             do {
                 configuration.users = try UsersFile.load(path: path, rootAccessKey: configuration.accessKey)

@@ -58,8 +58,8 @@ struct ServerLayerTests {
             for path in ["/_lockstep/health", "/_lockstep/ready"] {
                 let response = try await client.execute(uri: path, method: .get)
                 #expect(response.status == .ok)
-                #expect(response.text == "ok\n")
-                #expect(response.headers[.contentType] == "text/plain")
+                #expect(response.text == "{\"status\":\"ok\"}\n")
+                #expect(response.headers[.contentType] == "application/json")
             }
             // Unknown endpoints under the prefix are Lockstep's 404s, never S3 requests for a bucket named `_lockstep`.
             let unknown = try await client.execute(uri: "/_lockstep/nope", method: .get)

@@ -268,3 +268,53 @@ def test_server_commands_without_a_server_say_so_in_one_line(binary):
     proc = run_cli(binary, ["clock", "--port", port])
     assert_usage_error(proc)
     assert f"cannot reach a Lockstep server at 127.0.0.1:{port}: cannot connect: connection refused" in proc.stderr
+
+
+def _banner(server, timeout=10) -> str:
+    """The human banner after the ready line, once it has been read whole (it ends with the backend block)."""
+    deadline = time.monotonic() + timeout
+    while "use_lockfile" not in "\n".join(server.stdout_lines[1:]) and time.monotonic() < deadline and server.alive():
+        time.sleep(0.05)
+    return "\n".join(server.stdout_lines[1:])
+
+
+def test_wildcard_address_advertises_a_reachable_endpoint(spawn_lockstep, tmp_path):
+    ak, sk = random_access_key(), random_secret_key()
+    server = spawn_lockstep(use_default_flags=False, data_dir=None, extra_args=[
+        "--address", "0.0.0.0", "--port", "0", "--data-dir", str(tmp_path / "wildcard"), "--access-key", ak, "--secret-key", sk])
+    server.access_key, server.secret_key = ak, sk
+    port = server.ready["port"]
+    assert server.ready["endpoint"] == f"http://127.0.0.1:{port}"
+    s3 = make_client(server, endpoint=server.ready["endpoint"])
+    s3.create_bucket(Bucket="wildcard")
+    assert "wildcard" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    banner = _banner(server)
+    assert f"listening on all interfaces (0.0.0.0:{port})" in banner, banner
+    assert "0.0.0.0" not in banner.replace(f"(0.0.0.0:{port})", ""), "the wildcard is never offered as an endpoint"
+
+
+def test_busy_port_exits_2_before_creating_the_data_dir(binary, tmp_path):
+    data_dir = tmp_path / "new"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        proc = run_cli(binary, ["serve", "--port", port, "--data-dir", data_dir])
+    assert_usage_error(proc)
+    assert f"port {port} on 127.0.0.1 is in use" in proc.stderr
+    assert not data_dir.exists(), "a refused start must not leave a data dir or root key behind"
+
+
+def test_ephemeral_banner_does_not_ask_to_keep_the_root_key(spawn_lockstep):
+    ephemeral = spawn_lockstep(use_default_flags=False, data_dir=None, extra_args=[
+        "--address", "127.0.0.1", "--port", "0", "--ephemeral", "--access-key", "EPHEMERALKEY00000000", "--secret-key", "eph"])
+    root_line = next(line for line in _banner(ephemeral).splitlines() if "root key:" in line)
+    assert "keep it" not in root_line and "removed on exit" in root_line, root_line
+    data_dir = ephemeral.ready["dataDir"]
+    assert os.path.isdir(data_dir)
+    assert ephemeral.stop() == 0
+    assert not os.path.exists(data_dir), "the banner said the key goes on exit"
+
+    kept = spawn_lockstep()
+    root_line = next(line for line in _banner(kept).splitlines() if "root key:" in line)
+    assert "keep it" in root_line, root_line

@@ -49,6 +49,7 @@ extension S3Service {
             return result
         }
         var refusedTargets: Set<String> = []
+        var deliveredRecords = 0
         for segment in segments {
             let opened: AccessLogSpool.Segment
             do {
@@ -80,6 +81,7 @@ extension S3Service {
                 do {
                     try await putLogObject(body, bucket: group.target.targetBucket, key: key)
                     result.delivered.append(.init(bucket: group.target.targetBucket, key: key))
+                    deliveredRecords += frames.count
                 } catch StoreError.preconditionFailed {
                     // Delivered before a crash that kept the segment: nothing to add.
                 } catch {
@@ -97,6 +99,7 @@ extension S3Service {
                 logger.error("access logs: cannot update spool segment \(segment): \(error)")
             }
         }
+        spool.noteDelivery(delivered: deliveredRecords, kept: result.pending)
         return result
     }
 

@@ -17,6 +17,8 @@ public final class AccessLogSpool: @unchecked Sendable {
     private let logger: Logger
     private let bufferLock = NSLock()
     private var pending: [UInt8] = []
+    /// Counts for the metrics endpoint; under `bufferLock`, so they move with `pending`.
+    private var tally = AccessLogTally()
     private let fileLock = NSLock()
     private var openFile: FileHandle?
     private var openSize = 0
@@ -39,7 +41,20 @@ public final class AccessLogSpool: @unchecked Sendable {
     /// misdirects what was already recorded.
     public func append(source: String, target: BucketLogging, eventMillis: Int64, line: [UInt8]) {
         let frame = Self.frame(source: source, target: target, eventMillis: eventMillis, line: line)
-        bufferLock.withLock { pending.append(contentsOf: frame) }
+        bufferLock.withLock {
+            pending.append(contentsOf: frame)
+            tally.recorded += 1
+        }
+    }
+
+    /// Records waiting for delivery and records delivered since the server started.
+    public var counts: (pending: Int, delivered: Int) {
+        bufferLock.withLock { (tally.pending, tally.delivered) }
+    }
+
+    /// After a delivery from the segments `seal` returned: how many records went out and how many stay.
+    public func noteDelivery(delivered: Int, kept: Int) {
+        bufferLock.withLock { tally.delivery(delivered: delivered, kept: kept) }
     }
 
     /// Appends the buffered records to `open.log`.
@@ -52,6 +67,7 @@ public final class AccessLogSpool: @unchecked Sendable {
     public func seal(nowMillis: Int64) throws -> [String] {
         try fileLock.withLock {
             try writePendingLocked()
+            bufferLock.withLock { tally.sealed = tally.written }
             try sealOpenLocked(nowMillis: nowMillis)
             return try sealedSegments()
         }
@@ -123,6 +139,7 @@ public final class AccessLogSpool: @unchecked Sendable {
     private func writePendingLocked() throws {
         let bytes: [UInt8] = bufferLock.withLock {
             defer { pending = [] }
+            tally.written = tally.recorded
             return pending
         }
         guard !bytes.isEmpty else { return }

@@ -8,19 +8,24 @@ public final class LifecycleRunner: @unchecked Sendable {
     public let schedule: LifecycleSchedule
     private let lock = NSLock()
     private var tail: Task<LifecyclePassResult, any Error>?
+    /// Told what every completed pass did, whoever asked for it (the server's metrics count lifecycle actions).
+    private let onPass: @Sendable (LifecyclePassResult) -> Void
 
-    public init(store: ObjectStore, schedule: LifecycleSchedule) {
+    public init(store: ObjectStore, schedule: LifecycleSchedule, onPass: @escaping @Sendable (LifecyclePassResult) -> Void = { _ in }) {
         self.store = store
         self.schedule = schedule
+        self.onPass = onPass
     }
 
     /// One complete pass at the store clock's time when it starts.
     public func runPass() async throws -> LifecyclePassResult {
         let task: Task<LifecyclePassResult, any Error> = lock.withLock {
             let previous = tail
-            let next = Task { [store, schedule] in
+            let next = Task { [store, schedule, onPass] in
                 _ = await previous?.result
-                return try await store.runLifecyclePass(schedule: schedule)
+                let result = try await store.runLifecyclePass(schedule: schedule)
+                onPass(result)
+                return result
             }
             tail = next
             return next
