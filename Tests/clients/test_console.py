@@ -400,3 +400,22 @@ def test_another_account_sees_only_its_own(console_server):
 
     assert outcome({"action": "restore", "versionId": "null"}) == "Not restored: AccessDenied."
     assert outcome({"action": "unlock"}) == "Not released: AccessDenied."
+
+
+def test_state_page_shows_a_dynamodb_lock_item(console_server):
+    dynamodb = boto3_client(console_server, "dynamodb")
+    dynamodb.create_table(TableName="terraform-locks", AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    # What Terraform ≤ 1.9's s3 backend writes: LockID "<bucket>/<key>" with the lock info as JSON in Info.
+    info = {**LOCK_INFO, "ID": "dynamo-lock-7", "Who": "carol@ci"}
+    dynamodb.put_item(TableName="terraform-locks", Item={"LockID": {"S": f"tfstate/{STATE_KEY}"}, "Info": {"S": json.dumps(info)}},
+                      ConditionExpression="attribute_not_exists(LockID)")
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    lock = root.get(console_server.endpoint + BASE + "/api/b/tfstate/state/" + urllib.parse.quote(STATE_KEY)).json()["lock"]
+    assert lock["dynamoDBTable"] == "terraform-locks"
+    assert lock["dynamoDBInfo"]["id"] == "dynamo-lock-7" and lock["dynamoDBInfo"]["who"] == "carol@ci"
+    page = root.get(console_server.endpoint + BASE + "/b/tfstate/state/" + STATE_KEY).text
+    assert "terraform-locks" in page and "carol@ci" in page
+    dynamodb.delete_item(TableName="terraform-locks", Key={"LockID": {"S": f"tfstate/{STATE_KEY}"}})
+    lock = root.get(console_server.endpoint + BASE + "/api/b/tfstate/state/" + urllib.parse.quote(STATE_KEY)).json()["lock"]
+    assert "dynamoDBTable" not in lock
