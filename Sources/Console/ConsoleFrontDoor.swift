@@ -45,7 +45,7 @@ public struct ConsoleFrontDoor: FrontDoor {
     public func handle(_ request: APIRequest) async -> APIResponse {
         var response = await route(request)
         ConsoleResponses.secure(&response)
-        response.summary = RequestSummary(service: "console", operation: "\(request.method.rawValue) console")
+        response.summary = RequestSummary(service: "console", operation: "Console")
         return response
     }
 
@@ -65,12 +65,14 @@ public struct ConsoleFrontDoor: FrontDoor {
             default: return ConsoleResponses.methodNotAllowed()
             }
         }
-        let session = currentSession(request)
+        var session = currentSession(request)
+        session?.remoteAddress = request.remoteAddress
         let isAPI = path.hasPrefix("/api/")
         guard let session else {
             if isAPI { return ConsoleResponses.json(["error": "Unauthorized", "message": "Sign in to the console first."], status: .unauthorized) }
             if request.method == .get {
-                return ConsoleResponses.redirect(to: Self.prefix + "/signin?next=" + HTML.urlComponent(request.rawPath))
+                let target = request.rawPath + (request.rawQuery.isEmpty ? "" : "?" + request.rawQuery)
+                return ConsoleResponses.redirect(to: Self.prefix + "/signin?next=" + HTML.urlComponent(target))
             }
             return ConsoleResponses.page(status: .unauthorized, title: "Signed out", session: nil,
                                          body: "<p class=\"error\">Your session has ended. <a href=\"/_lockstep/console/signin\">Sign in</a> again.</p>")
@@ -99,6 +101,7 @@ public struct ConsoleFrontDoor: FrontDoor {
             let bucket = percentDecode(segments[1])
             if segments.count >= 4, segments[2] == "state" {
                 let key = percentDecode(segments[3...].joined(separator: "/"))
+                guard !key.isEmpty else { break }
                 return await StatePage(console: self, session: session, bucket: bucket, key: key, from: query["from"], to: query["to"],
                                        notice: query["done"]).response(api: api)
             }
@@ -121,12 +124,23 @@ public struct ConsoleFrontDoor: FrontDoor {
         }
         if path == "/clock" { return await ClockPage(console: self, session: session, notice: nil).advance(form) }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        if segments.count >= 4, segments[0] == "b", segments[2] == "state" {
+        // A state key is never empty: `/bucket/` would make the page's S3 requests bucket operations.
+        if segments.count >= 4, segments[0] == "b", segments[2] == "state", !segments[3...].joined().isEmpty {
             let page = StatePage(console: self, session: session, bucket: percentDecode(segments[1]),
                                  key: percentDecode(segments[3...].joined(separator: "/")), from: nil, to: nil, notice: nil)
             return await page.act(form)
         }
         return ConsoleResponses.notFound(session: session)
+    }
+
+    /// Where sign-in may lead: a console page, never out of the console — no dot segments (browsers resolve them, in
+    /// any encoding), no backslashes, no sign-in loop.
+    static func isConsolePage(_ target: String) -> Bool {
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        guard path.hasPrefix(prefix + "/"), !path.hasPrefix(prefix + "/signin"), !path.contains("\\") else { return false }
+        let decoded = percentDecode(path)
+        return !decoded.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0 == "." }
+            && !decoded.contains("\\")
     }
 
     func currentSession(_ request: APIRequest) -> ConsoleSession? {
@@ -150,7 +164,7 @@ public struct ConsoleFrontDoor: FrontDoor {
         }
         let identity = authenticator.users.identity(forAccessKey: accessKey) ?? Identity(account: .default, userName: nil)
         let session = sessions.create(for: identity)
-        let target = next.flatMap { $0.hasPrefix(Self.prefix + "/") && !$0.contains("//") && !$0.hasPrefix(Self.prefix + "/signin") ? $0 : nil }
+        let target = next.flatMap { Self.isConsolePage($0) ? $0 : nil }
         var response = ConsoleResponses.redirect(to: target ?? Self.prefix + "/")
         response.set("Set-Cookie", ConsoleResponses.cookie(session.id, maxAge: sessions.lifetimeSeconds))
         return response

@@ -8,6 +8,9 @@ struct ConsoleSession: Sendable {
     let identity: Identity
     let csrfToken: String
     let expiresMillis: Int64
+    /// The address of the request being answered (not kept with the session): policies on `aws:SourceIp` apply to
+    /// what the console reads and does for it.
+    var remoteAddress: String?
 }
 
 /// Console sessions, in memory: a restart signs everyone out, which for a local tool is the right trade for never

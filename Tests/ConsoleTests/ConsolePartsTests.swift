@@ -60,3 +60,26 @@ import Testing
         #expect(recent.snapshot().map(\.status) == [3, 4, 5])
     }
 }
+
+@Suite struct ConsoleRedirectAndNoticeTests {
+    @Test func signInLeadsOnlyToConsolePages() {
+        #expect(ConsoleFrontDoor.isConsolePage("/_lockstep/console/b/x/state/a//b.tfstate?from=1&to=2"))
+        #expect(ConsoleFrontDoor.isConsolePage("/_lockstep/console/keys"))
+        for hostile in ["/_lockstep/console/../../bucket/evil.html", "/_lockstep/console/%2e%2e/evil", "/_lockstep/console/./x",
+                        "/_lockstep/console/signin", "//evil.example/", "/_lockstep/consolex", "/_lockstep/console/a\\..\\b",
+                        "https://evil.example/_lockstep/console/"] {
+            #expect(!ConsoleFrontDoor.isConsolePage(hostile), "\(hostile)")
+        }
+    }
+
+    @Test func noticesAreFixedSentences() {
+        #expect(Notice.text("unlocked") == "Lock released.")
+        #expect(Notice.text("restore-refused:AccessDenied") == "Not restored: AccessDenied.")
+        #expect(Notice.text(Notice(code: "restored", detail: "AAAAAAAAAAK_R5Debn9TQXacuLxp1uXm").query)
+                == "Version AAAAAAAAAAK_R5Debn9TQXacuLxp1uXm restored as the current state.")
+        #expect(Notice.text("Your account is suspended") == nil)
+        #expect(Notice.text("restore-refused:<script>") == nil)
+        #expect(Notice.text("unlocked:extra") == nil)
+        #expect(Notice(code: "x", detail: String(repeating: "a", count: 65)).detail == nil)
+    }
+}

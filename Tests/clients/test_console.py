@@ -398,8 +398,9 @@ def test_another_account_sees_only_its_own(console_server):
         assert answer.status_code == 303
         return urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)["done"][0]
 
-    assert outcome({"action": "restore", "versionId": "null"}) == "Not restored: AccessDenied."
-    assert outcome({"action": "unlock"}) == "Not released: AccessDenied."
+    # The lock Bob cannot read is not "free": no restore under it.
+    assert outcome({"action": "restore", "versionId": "null"}) == "locked"
+    assert outcome({"action": "unlock", "etag": '"0123"'}) == "unlock-refused:AccessDenied"
 
 
 def test_state_page_shows_a_dynamodb_lock_item(console_server):
@@ -419,3 +420,122 @@ def test_state_page_shows_a_dynamodb_lock_item(console_server):
     dynamodb.delete_item(TableName="terraform-locks", Key={"LockID": {"S": f"tfstate/{STATE_KEY}"}})
     lock = root.get(console_server.endpoint + BASE + "/api/b/tfstate/state/" + urllib.parse.quote(STATE_KEY)).json()["lock"]
     assert "dynamoDBTable" not in lock
+
+
+# ---------------------------------------------------------------------------------------------------- review findings
+
+
+def test_objects_cannot_run_as_the_console(console_server):
+    """The console shares its origin with path-style objects: an HTML object opened in a browser is sandboxed."""
+    s3 = make_client(console_server)
+    s3.create_bucket(Bucket="pages")
+    s3.put_object(Bucket="pages", Key="evil.html", Body=b"<script>fetch('/_lockstep/console/api/buckets')</script>",
+                  ContentType="text/html")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "pages", "Key": "evil.html"})
+    answer = requests.get(url)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Security-Policy"].startswith("sandbox")
+    assert "allow-same-origin" not in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sign_in_leads_only_to_console_pages(console_server):
+    def lands(next_page):
+        answer = requests.post(console_server.endpoint + BASE + "/signin", allow_redirects=False, data={
+            "accessKey": console_server.access_key, "secretKey": console_server.secret_key, "next": next_page})
+        return answer.headers["Location"]
+
+    for hostile in (BASE + "/../../pages/evil.html", BASE + "/%2e%2e/%2E%2E/pages/evil.html", BASE + "/./x",
+                    "//evil.example/", "https://evil.example" + BASE + "/", BASE + "\\..\\x"):
+        assert lands(hostile) == BASE + "/", hostile
+    # A deep link with its query survives the sign-in round trip.
+    page = BASE + "/b/tfstate/state/" + STATE_KEY + "?from=a&to=b"
+    assert lands(page) == page
+    first = requests.get(console_server.endpoint + page, allow_redirects=False)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(first.headers["Location"]).query)["next"] == [page]
+
+
+def test_an_empty_state_key_is_not_a_bucket_operation(console_server):
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    token = csrf_token(root, console_server)
+    answer = root.post(console_server.endpoint + BASE + "/b/smuggled-bucket/state/",
+                       data={"csrf": token, "action": "restore", "versionId": "x"}, allow_redirects=False)
+    assert answer.status_code == 404
+    with pytest.raises(ClientError):
+        make_client(console_server).head_bucket(Bucket="smuggled-bucket")
+
+
+def test_source_ip_conditions_apply_to_the_console(console_server):
+    s3 = make_client(console_server)
+    s3.create_bucket(Bucket="ipdeny")
+    s3.put_bucket_versioning(Bucket="ipdeny", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="ipdeny", Key="t.tfstate", Body=state_document(1))
+    s3.put_object(Bucket="ipdeny", Key="t.tfstate", Body=state_document(2))
+    s3.put_bucket_policy(Bucket="ipdeny", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject*", "Resource": "arn:aws:s3:::ipdeny/*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}}]}))
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    state = root.get(console_server.endpoint + BASE + "/api/b/ipdeny/state/t.tfstate").json()
+    assert [v.get("unreadable") for v in state["versions"]] == ["AccessDenied", "AccessDenied"]
+    assert "diff" not in state
+
+
+def test_a_user_sees_only_what_their_s3_permissions_show(console_server):
+    """Bob (another account) may list the versions of `shared` and nothing else: no configuration, no object
+    details, and the lock he cannot read is unknown, never free."""
+    s3 = make_client(console_server)
+    s3.create_bucket(Bucket="shared")
+    s3.put_bucket_versioning(Bucket="shared", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_cors(Bucket="shared", CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
+    s3.put_object(Bucket="shared", Key="s.tfstate", Body=state_document(1), ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=console_server.kms_key_id)
+    s3.put_object(Bucket="shared", Key="s.tfstate.tflock", Body=json.dumps(LOCK_INFO).encode())
+    s3.put_bucket_policy(Bucket="shared", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:user/bob"},
+        "Action": "s3:ListBucketVersions", "Resource": "arn:aws:s3:::shared"}]}))
+    bob = signed_in(console_server, "BOBACCESSKEY00000000", "bob-secret")
+    page = bob.get(console_server.endpoint + BASE + "/api/b/shared").json()
+    assert {v["key"] for v in page["versions"]} == {"s.tfstate", "s.tfstate.tflock"}
+    assert all("encryption" not in v and "kmsKeyId" not in v for v in page["versions"])
+    assert page["configuration"] == {}
+    state = bob.get(console_server.endpoint + BASE + "/api/b/shared/state/s.tfstate").json()
+    assert state["lock"]["held"] is False and state["lock"]["unknown"] == "AccessDenied"
+    token = csrf_token(bob, console_server)
+    answer = bob.post(console_server.endpoint + BASE + "/b/shared/state/s.tfstate",
+                      data={"csrf": token, "action": "restore", "versionId": state["versions"][0]["versionId"]}, allow_redirects=False)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)["done"] == ["locked"]
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    mine = root.get(console_server.endpoint + BASE + "/api/b/shared").json()
+    assert mine["configuration"]["versioning"] == "Enabled" and "AllowedOrigins" in mine["configuration"]["cors"]
+    assert any(v.get("kmsKeyId") == console_server.kms_key_id for v in mine["versions"])
+
+
+def test_large_objects_are_listed_not_read(console_server):
+    s3 = make_client(console_server)
+    s3.create_bucket(Bucket="bigstate")
+    s3.put_object(Bucket="bigstate", Key="big.tfstate", Body=b" " * (17 << 20))
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    state = root.get(console_server.endpoint + BASE + "/api/b/bigstate/state/big.tfstate").json()
+    assert state["versions"][0]["unreadable"] == "larger than 16 MiB, not shown"
+
+
+def test_notices_are_the_consoles_own_words(console_server):
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    page = BASE + "/b/tfstate/state/" + STATE_KEY
+    spoofed = root.get(console_server.endpoint + page + "?done=" + urllib.parse.quote("Your account is suspended, call +1-555")).text
+    assert 'id="notice"' not in spoofed and "suspended" not in spoofed
+    assert "Lock released." in root.get(console_server.endpoint + page + "?done=unlocked").text
+    injected = root.get(console_server.endpoint + page + "?done=restore-refused:" + urllib.parse.quote("<script>x")).text
+    assert 'id="notice"' not in injected and "&lt;script" not in injected
+
+
+def test_force_unlock_needs_the_lock_it_showed(console_server):
+    s3 = make_client(console_server)
+    s3.put_object(Bucket="tfstate", Key=STATE_KEY + ".tflock", Body=json.dumps(LOCK_INFO).encode(), IfNoneMatch="*")
+    root = signed_in(console_server, console_server.access_key, console_server.secret_key)
+    token = csrf_token(root, console_server)
+    answer = root.post(console_server.endpoint + BASE + "/b/tfstate/state/" + STATE_KEY, data={"csrf": token, "action": "unlock"},
+                       allow_redirects=False)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)["done"] == ["unlock-no-etag"]
+    assert s3.head_object(Bucket="tfstate", Key=STATE_KEY + ".tflock")["ContentLength"] > 0
+    s3.delete_object(Bucket="tfstate", Key=STATE_KEY + ".tflock")

@@ -28,14 +28,16 @@ struct BucketPage {
         var isTerraformState: Bool
     }
 
+    /// Each part is there only if the user may read it through S3 (GetBucketVersioning, GetBucketEncryption, …);
+    /// nil otherwise. A part that is readable but not configured says so ("Off", an empty list).
     struct Configuration: Codable {
-        var versioning: String
-        var defaultEncryption: String
-        var objectLock: String
+        var versioning: String?
+        var defaultEncryption: String?
+        var objectLock: String?
         var policy: String?
         var publicAccessBlock: PublicAccessBlock?
-        var ownership: String
-        var lifecycleRules: [LifecycleRule]
+        var ownership: String?
+        var lifecycleRules: [LifecycleRule]?
         var logging: String?
         var cors: String?
     }
@@ -53,7 +55,7 @@ struct BucketPage {
     func model() async throws(Refusal) -> Model {
         let store = console.s3.store
         guard let found = try? await store.bucket(named: bucket) else { throw .noSuchBucket }
-        guard await console.s3.permits(session.identity, .get, s3Path(bucket) + "?versions") else { throw .accessDenied }
+        guard await console.permits(session, .get, s3Path(bucket) + "?versions") else { throw .accessDenied }
         let listing = try? await store.listVersions(bucket: bucket, prefix: "", delimiter: nil, keyMarker: keyMarker,
                                                     versionIdMarker: versionIdMarker, maxKeys: Self.pageSize)
         var versions: [Version] = []
@@ -61,30 +63,37 @@ struct BucketPage {
             var version = Version(key: listed.key, versionId: listed.versionId, isLatest: listed.isLatest, isDeleteMarker: listed.isDeleteMarker,
                                   size: listed.size, lastModified: ConsoleResponses.time(listed.lastModifiedMillis),
                                   storageClass: listed.storageClass, isTerraformState: listed.key.hasSuffix(".tfstate"))
-            if !listed.isDeleteMarker,
+            // What HeadObject, GetObjectRetention and GetObjectLegalHold would tell this user about the version.
+            let versionPath = s3Path(bucket, listed.key) + "?versionId=" + HTML.urlComponent(listed.versionId)
+            if !listed.isDeleteMarker, await console.permits(session, .head, versionPath),
                let full = try? await store.object(bucket: bucket, key: listed.key, versionId: listed.versionId, withBody: false) {
                 let encryption = full.metadata.encryption
                 version.encryption = encryption.map { Self.describe($0.mode) }
-                version.kmsKeyId = encryption?.keyId
-                version.retention = full.metadata.retention.map { "\($0.mode.rawValue) until \(ConsoleResponses.time($0.retainUntilMillis))" }
-                version.legalHold = full.metadata.legalHold
+                // SSE-S3's data keys are wrapped by Lockstep's internal service key, which is not the user's to name.
+                version.kmsKeyId = encryption?.mode.usesKMS == true ? encryption?.keyId : nil
+                if full.metadata.retention != nil, await console.permits(session, .get, versionPath + "&retention") {
+                    version.retention = full.metadata.retention.map { "\($0.mode.rawValue) until \(ConsoleResponses.time($0.retainUntilMillis))" }
+                }
+                if full.metadata.legalHold != nil, await console.permits(session, .get, versionPath + "&legal-hold") {
+                    version.legalHold = full.metadata.legalHold
+                }
             }
             versions.append(version)
         }
         let configuration = found.configuration
-        let mayReadPolicy = await console.s3.permits(session.identity, .get, s3Path(bucket) + "?policy")
+        func may(_ subresource: String) async -> Bool { await console.permits(session, .get, s3Path(bucket) + "?" + subresource) }
         return Model(
             bucket: bucket,
             configuration: Configuration(
-                versioning: found.versioning == .unversioned ? "Off" : found.versioning.rawValue,
-                defaultEncryption: BucketsPage.describe(configuration.encryption ?? .default),
-                objectLock: BucketsPage.describe(configuration.objectLock),
-                policy: mayReadPolicy ? configuration.policy.map(Self.prettyJSON) : nil,
-                publicAccessBlock: configuration.publicAccessBlock,
-                ownership: (configuration.ownership ?? .objectWriter).rawValue,
-                lifecycleRules: configuration.lifecycle?.rules ?? [],
-                logging: configuration.logging.map { "\($0.targetBucket)/\($0.targetPrefix)" },
-                cors: configuration.cors.map(Self.prettyJSON)),
+                versioning: await may("versioning") ? (found.versioning == .unversioned ? "Off" : found.versioning.rawValue) : nil,
+                defaultEncryption: await may("encryption") ? BucketsPage.describe(configuration.encryption ?? .default) : nil,
+                objectLock: await may("object-lock") ? BucketsPage.describe(configuration.objectLock) : nil,
+                policy: await may("policy") ? configuration.policy.map(Self.prettyJSON) : nil,
+                publicAccessBlock: await may("publicAccessBlock") ? configuration.publicAccessBlock : nil,
+                ownership: await may("ownershipControls") ? (configuration.ownership ?? .objectWriter).rawValue : nil,
+                lifecycleRules: await may("lifecycle") ? configuration.lifecycle?.rules ?? [] : nil,
+                logging: await may("logging") ? configuration.logging.map { "→ \($0.targetBucket)/\($0.targetPrefix)" } ?? "Off" : nil,
+                cors: await may("cors") ? configuration.cors.map(Self.prettyJSON) : nil),
             versions: versions,
             nextKeyMarker: listing?.isTruncated == true ? listing?.nextKeyMarker : nil,
             nextVersionIdMarker: listing?.isTruncated == true ? listing?.nextVersionIdMarker : nil)
@@ -147,14 +156,16 @@ struct BucketPage {
             body += "<p><a id=\"next-page\" href=\"\(base)?key-marker=\(HTML.urlComponent(key))&amp;version-id-marker=\(HTML.urlComponent(model.nextVersionIdMarker ?? ""))\">Next \(Self.pageSize) versions →</a></p>"
         }
         let configuration = model.configuration
+        let hidden = "<span class=\"muted\">not permitted</span>"
+        let cell = { (value: String?) in value.map(HTML.escape) ?? hidden }
         body += "<h2>Configuration</h2><div class=\"grid\">"
         body += """
             <div class="card"><h3>Settings</h3><table><tbody>\
-            <tr><th>Versioning</th><td>\(HTML.escape(configuration.versioning))</td></tr>\
-            <tr><th>Default encryption</th><td>\(HTML.escape(configuration.defaultEncryption))</td></tr>\
-            <tr><th>Object Lock</th><td>\(HTML.escape(configuration.objectLock))</td></tr>\
-            <tr><th>Object ownership</th><td>\(HTML.escape(configuration.ownership))</td></tr>\
-            <tr><th>Access logging</th><td>\(HTML.escape(configuration.logging.map { "→ " + $0 } ?? "Off"))</td></tr>\
+            <tr><th>Versioning</th><td>\(cell(configuration.versioning))</td></tr>\
+            <tr><th>Default encryption</th><td>\(cell(configuration.defaultEncryption))</td></tr>\
+            <tr><th>Object Lock</th><td>\(cell(configuration.objectLock))</td></tr>\
+            <tr><th>Object ownership</th><td>\(cell(configuration.ownership))</td></tr>\
+            <tr><th>Access logging</th><td>\(cell(configuration.logging))</td></tr>\
             </tbody></table></div>
             """
         if let block = configuration.publicAccessBlock {
@@ -165,17 +176,20 @@ struct BucketPage {
                 </tbody></table></div>
                 """
         } else {
-            body += "<div class=\"card\"><h3>Block Public Access</h3><p class=\"muted\">Not configured.</p></div>"
+            body += "<div class=\"card\"><h3>Block Public Access</h3><p class=\"muted\">Not configured, or you may not read it.</p></div>"
         }
         body += "<div class=\"card\"><h3>Bucket policy</h3>" + (configuration.policy.map { "<pre id=\"policy\">\(HTML.escape($0))</pre>" }
             ?? "<p class=\"muted\">No policy, or you may not read it.</p>") + "</div>"
-        body += "<div class=\"card\"><h3>CORS</h3>" + (configuration.cors.map { "<pre>\(HTML.escape($0))</pre>" } ?? "<p class=\"muted\">No CORS rules.</p>") + "</div>"
+        body += "<div class=\"card\"><h3>CORS</h3>" + (configuration.cors.map { "<pre>\(HTML.escape($0))</pre>" }
+            ?? "<p class=\"muted\">No CORS rules, or you may not read them.</p>") + "</div>"
         body += "</div><h2>Lifecycle rules</h2>"
-        if configuration.lifecycleRules.isEmpty {
+        if configuration.lifecycleRules == nil {
+            body += "<p class=\"muted\">You may not read this bucket's lifecycle configuration.</p>"
+        } else if configuration.lifecycleRules?.isEmpty == true {
             body += "<p class=\"muted\">No lifecycle rules.</p>"
         } else {
             body += "<table id=\"lifecycle-rules\"><thead><tr><th>ID</th><th>Status</th><th>Filter</th><th>Actions</th></tr></thead><tbody>"
-            for rule in configuration.lifecycleRules {
+            for rule in configuration.lifecycleRules ?? [] {
                 body += "<tr><td>\(HTML.escape(rule.id))</td><td>\(rule.enabled ? "Enabled" : "Disabled")</td>"
                     + "<td>\(HTML.escape(Self.describe(rule.filter)))</td><td>\(HTML.escape(Self.describe(rule)))</td></tr>"
             }

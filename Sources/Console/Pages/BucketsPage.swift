@@ -11,11 +11,12 @@ struct BucketsPage {
         var owner: String
         var region: String
         var created: String
-        var versioning: String
-        var encryption: String
-        var objectLock: String
-        var lifecycle: String
-        var logging: String
+        /// nil where the user may not read that configuration through S3.
+        var versioning: String?
+        var encryption: String?
+        var objectLock: String?
+        var lifecycle: String?
+        var logging: String?
         var statistics: BucketStatistics?
     }
 
@@ -27,13 +28,14 @@ struct BucketsPage {
         for bucket in buckets {
             let configuration = bucket.configuration
             // Counting needs ListBucket, as it would through S3; a user denied it sees the bucket without its size.
-            let mayList = await console.s3.permits(session.identity, .get, s3Path(bucket.name))
+            let mayList = await console.permits(session, .get, s3Path(bucket.name))
+            func may(_ subresource: String) async -> Bool { await console.permits(session, .get, s3Path(bucket.name) + "?" + subresource) }
             rows.append(Row(name: bucket.name, owner: bucket.owner, region: bucket.region, created: ConsoleResponses.time(bucket.createdMillis),
-                            versioning: bucket.versioning == .unversioned ? "Off" : bucket.versioning.rawValue,
-                            encryption: Self.describe(configuration.encryption ?? .default),
-                            objectLock: Self.describe(configuration.objectLock),
-                            lifecycle: configuration.lifecycle.map { "\($0.rules.count) rule\($0.rules.count == 1 ? "" : "s")" } ?? "Off",
-                            logging: configuration.logging.map { "→ \($0.targetBucket)/\($0.targetPrefix)" } ?? "Off",
+                            versioning: await may("versioning") ? (bucket.versioning == .unversioned ? "Off" : bucket.versioning.rawValue) : nil,
+                            encryption: await may("encryption") ? Self.describe(configuration.encryption ?? .default) : nil,
+                            objectLock: await may("object-lock") ? Self.describe(configuration.objectLock) : nil,
+                            lifecycle: await may("lifecycle") ? configuration.lifecycle.map { "\($0.rules.count) rule\($0.rules.count == 1 ? "" : "s")" } ?? "Off" : nil,
+                            logging: await may("logging") ? configuration.logging.map { "→ \($0.targetBucket)/\($0.targetPrefix)" } ?? "Off" : nil,
                             statistics: mayList ? try? await store.statistics(bucket: bucket.name) : nil))
         }
         return rows
@@ -71,9 +73,9 @@ struct BucketsPage {
                 let stats = row.statistics
                 body += """
                     <tr><td><a href="/_lockstep/console/b/\(HTML.urlComponent(row.name))">\(HTML.escape(row.name))</a></td>\
-                    <td class="mono">\(HTML.escape(row.owner))</td><td>\(HTML.escape(row.versioning))</td>\
-                    <td>\(HTML.escape(row.encryption))</td><td>\(HTML.escape(row.objectLock))</td><td>\(HTML.escape(row.lifecycle))</td>\
-                    <td>\(HTML.escape(row.logging))</td><td class="num">\(stats.map { "\($0.objects)" } ?? "—")</td>\
+                    <td class="mono">\(HTML.escape(row.owner))</td><td>\(HTML.escape(row.versioning ?? "—"))</td>\
+                    <td>\(HTML.escape(row.encryption ?? "—"))</td><td>\(HTML.escape(row.objectLock ?? "—"))</td><td>\(HTML.escape(row.lifecycle ?? "—"))</td>\
+                    <td>\(HTML.escape(row.logging ?? "—"))</td><td class="num">\(stats.map { "\($0.objects)" } ?? "—")</td>\
                     <td class="num">\(stats.map { "\($0.versions)" } ?? "—")</td><td class="num">\(stats.map { HTML.bytes($0.bytes) } ?? "—")</td></tr>
                     """
             }

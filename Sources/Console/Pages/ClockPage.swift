@@ -9,8 +9,9 @@ struct ClockPage {
     let session: ConsoleSession
     let notice: String?
 
-    /// Versions looked at per bucket: the timeline is a view, not a lifecycle pass.
+    /// Versions looked at per bucket, and in all: the timeline is a view, not a lifecycle pass.
     static let scanLimit = 10_000
+    static let totalScanLimit = 50_000
     static let shownEvents = 500
 
     struct Event: Codable {
@@ -35,17 +36,20 @@ struct ClockPage {
         var events: [Event] = []
         let store = console.s3.store
         let buckets = (try? await store.listBuckets(owner: session.identity.account.id, prefix: nil, startAfter: nil, limit: 10_000)) ?? []
-        for bucket in buckets {
+        var budget = Self.totalScanLimit
+        for bucket in buckets where budget > 0 {
             guard let configuration = bucket.configuration.lifecycle, configuration.rules.contains(where: \.enabled),
-                  await console.s3.permits(session.identity, .get, s3Path(bucket.name) + "?versions") else { continue }
-            events += await timeline(bucket: bucket.name, configuration)
+                  await console.permits(session, .get, s3Path(bucket.name) + "?lifecycle"),
+                  await console.permits(session, .get, s3Path(bucket.name) + "?versions") else { continue }
+            let uploads = await console.permits(session, .get, s3Path(bucket.name) + "?uploads")
+            events += await timeline(bucket: bucket.name, configuration, includeUploads: uploads, budget: &budget)
         }
         events.sort { ($0.dueMillis, $0.bucket, $0.key) < ($1.dueMillis, $1.bucket, $1.key) }
         return Model(now: ConsoleResponses.time(now), offsetSeconds: Double(console.clock.offsetMillis) / 1000,
                      daySeconds: Double(console.schedule.dayMillis) / 1000, events: Array(events.prefix(Self.shownEvents)))
     }
 
-    func timeline(bucket: String, _ configuration: LifecycleConfiguration) async -> [Event] {
+    func timeline(bucket: String, _ configuration: LifecycleConfiguration, includeUploads: Bool, budget: inout Int) async -> [Event] {
         let store = console.s3.store
         let schedule = console.schedule
         let needsTags = configuration.rules.contains { !$0.filter.tags.isEmpty }
@@ -62,7 +66,8 @@ struct ClockPage {
                                                            versionIdMarker: versionIdMarker, maxKeys: 1000) else { break }
             for version in page.versions {
                 seen += 1
-                if seen > Self.scanLimit { break scan }
+                budget -= 1
+                if seen > Self.scanLimit || budget < 0 { break scan }
                 // Versions come newest first per key: the one before is the successor that made this one noncurrent.
                 let successor = previous?.key == version.key ? previous : nil
                 previous = version
@@ -102,7 +107,7 @@ struct ClockPage {
             keyMarker = page.nextKeyMarker
             versionIdMarker = page.nextVersionIdMarker
         }
-        if let uploads = try? await store.listUploads(bucket: bucket, prefix: "", delimiter: nil, keyMarker: nil, uploadIdMarker: nil, maxUploads: 1000) {
+        if includeUploads, let uploads = try? await store.listUploads(bucket: bucket, prefix: "", delimiter: nil, keyMarker: nil, uploadIdMarker: nil, maxUploads: 1000) {
             for upload in uploads.uploads {
                 if let abort = configuration.abortDate(key: upload.key, initiatedMillis: upload.initiatedMillis, schedule: schedule) {
                     add(abort.dueMillis, upload.key, nil, "abort upload \(upload.uploadId)", abort.ruleId)
@@ -116,7 +121,7 @@ struct ClockPage {
         let model = await model()
         if api { return ConsoleResponses.json(model) }
         var body = "<h1>Store clock</h1>"
-        if let notice { body += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>" }
+        if let notice = notice.flatMap(Notice.text) { body += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>" }
         body += """
             <div class="card"><p>Now: <span class="mono" id="clock-now">\(HTML.escape(model.now))</span> \
             (<span id="clock-offset">\(Self.seconds(model.offsetSeconds))</span> ahead of real time; a lifecycle day is \(Self.seconds(model.daySeconds))).</p>
@@ -163,19 +168,19 @@ struct ClockPage {
     }
 
     func advance(_ form: QueryParameters) async -> APIResponse {
-        let outcome: String
+        let outcome: Notice
         if let seconds = form["advance"].flatMap(Self.parseDuration),
            seconds * 1000 <= Double(OffsetClock.maximumOffsetMillis - console.clock.offsetMillis) {
             do {
                 try console.clock.advance(byMillis: Int64((seconds * 1000).rounded()))
                 console.clockMoved()
-                outcome = "The store clock moved forward \(Self.seconds(seconds)); lifecycle rules now due run in the background."
+                outcome = Notice(code: "advanced", detail: Self.seconds(seconds))
             } catch {
-                outcome = "The clock did not move: \(error)"
+                outcome = Notice(code: "clock-failed")
             }
         } else {
-            outcome = "Give a non-negative duration such as 30d, 12h, 15m or 90s."
+            outcome = Notice(code: "bad-duration")
         }
-        return ConsoleResponses.redirect(to: "/_lockstep/console/clock?done=" + HTML.urlComponent(outcome))
+        return ConsoleResponses.redirect(to: "/_lockstep/console/clock?done=" + HTML.urlComponent(outcome.query))
     }
 }

@@ -32,7 +32,7 @@ struct KeysPage {
         let usage = (try? await console.s3.store.versionsByEncryptionKey()) ?? [:]
         let region = console.s3.configuration.region
         let keys = keyring.keys.sorted { $0.createdMillis < $1.createdMillis }.map { key in
-            Key(keyId: key.id, arn: "arn:aws:kms:\(region):\(session.identity.account.id):key/\(key.id)",
+            Key(keyId: key.id, arn: LockstepAccount.keyARN(region: region, keyId: key.id),
                 aliases: aliases.filter { $0.value == key.id }.map(\.key).sorted(), description: key.description,
                 state: key.state.rawValue, manager: key.isServiceKey == true ? "Lockstep (SSE-S3)" : (key.isAWSManaged ? "AWS" : "Customer"),
                 created: ConsoleResponses.time(key.createdMillis), deletionDate: key.deletionMillis.map(ConsoleResponses.time),

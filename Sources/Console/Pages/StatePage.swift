@@ -19,6 +19,8 @@ struct StatePage {
     let notice: String?
 
     static let maxVersions = 1000
+    /// A state version larger than this is listed but not read: no object can make a page hold more.
+    static let maxStateBytes = 16 << 20
 
     struct Version: Codable {
         var versionId: String
@@ -35,6 +37,9 @@ struct StatePage {
 
     struct Lock: Codable {
         var held: Bool
+        /// Set when whether the lock is held cannot be known (the user may not read it, or the read failed): the
+        /// page says so and refuses to restore, rather than reporting the state unlocked.
+        var unknown: String?
         var info: TerraformLockInfo?
         var etag: String?
         var ageSeconds: Int64?
@@ -102,9 +107,10 @@ struct StatePage {
         let cacheKey = StateCache.key(bucket, key, versionId)
         let target = s3Path(bucket, key) + "?versionId=" + HTML.urlComponent(versionId)
         if !details, let cached = console.stateCache.state(cacheKey) {
-            return await console.s3.permits(session.identity, .get, target) ? .success(cached) : .failure(Unreadable(reason: "AccessDenied"))
+            return await console.permits(session, .get, target) ? .success(cached) : .failure(Unreadable(reason: "AccessDenied"))
         }
-        let response = await console.s3.request(.get, target, as: session.identity)
+        let response = await console.request(.get, target, session: session, limit: Self.maxStateBytes)
+        if response.tooLarge { return .failure(Unreadable(reason: "larger than \(Self.maxStateBytes >> 20) MiB, not shown")) }
         guard response.status == 200 else {
             return .failure(Unreadable(reason: Self.errorCode(response.body) ?? "HTTP \(response.status)"))
         }
@@ -123,8 +129,12 @@ struct StatePage {
 
     func lock() async -> Lock {
         var lock = Lock(held: false)
-        let response = await console.s3.request(.get, s3Path(bucket, key + ".tflock"), as: session.identity)
-        if response.status == 200 {
+        let response = await console.request(.get, s3Path(bucket, key + ".tflock"), session: session, limit: 64 << 10)
+        if response.status == 404, Self.errorCode(response.body) == "NoSuchKey" {
+            // Free: no lock object, or a delete marker in its place.
+        } else if response.status != 200 || response.tooLarge {
+            lock.unknown = response.tooLarge ? "the lock object is too large to be Terraform's" : Self.errorCode(response.body) ?? "HTTP \(response.status)"
+        } else {
             lock.held = true
             lock.info = TerraformLockInfo(bytes: response.body)
             lock.etag = response.header("ETag")
@@ -153,10 +163,18 @@ struct StatePage {
     /// Terraform's DynamoDB lock item is `LockID = "<bucket>/<key>"` in whichever table the backend names; the console
     /// looks in every table whose key is `LockID`.
     func dynamoDBLock() async -> (String, TerraformLockInfo?)? {
-        guard let dynamodb = console.dynamodb,
-              let listed = try? await dynamodb.run("ListTables", JSONMembers(members: ["Limit": .int(100)])),
-              case .array(let names)? = listed["TableNames"] else { return nil }
-        for case .string(let table) in names {
+        guard let dynamodb = console.dynamodb else { return nil }
+        var names: [String] = []
+        var start: String?
+        repeat {
+            var members: [String: JSONValue] = ["Limit": .int(100)]
+            if let start { members["ExclusiveStartTableName"] = .string(start) }
+            guard let listed = try? await dynamodb.run("ListTables", JSONMembers(members: members)),
+                  case .array(let page)? = listed["TableNames"] else { break }
+            for case .string(let name) in page { names.append(name) }
+            if case .string(let last)? = listed["LastEvaluatedTableName"] { start = last } else { start = nil }
+        } while start != nil
+        for table in names {
             let request = JSONMembers(members: ["TableName": .string(table),
                                                 "Key": .object(["LockID": .object(["S": .string("\(bucket)/\(key)")])])])
             guard let answer = try? await dynamodb.run("GetItem", request), case .object(let item)? = answer["Item"] else { continue }
@@ -175,7 +193,7 @@ struct StatePage {
             return ConsoleResponses.page(status: .notFound, title: key, session: session, body: "<p class=\"error\">There is no such bucket.</p>")
         }
         // A state's history is a version listing: it needs ListBucketVersions, as through S3.
-        guard await console.s3.permits(session.identity, .get, s3Path(bucket) + "?versions") else {
+        guard await console.permits(session, .get, s3Path(bucket) + "?versions") else {
             if api { return ConsoleResponses.json(["error": "AccessDenied", "bucket": bucket], status: .forbidden) }
             return ConsoleResponses.page(status: .forbidden, title: key, session: session,
                                          body: "<p class=\"error\">You may not list this bucket's versions (AccessDenied).</p>")
@@ -189,7 +207,7 @@ struct StatePage {
 
     func render(_ model: Model) -> String {
         var body = "<h1>State <span class=\"mono\">\(HTML.escape(bucket))/\(HTML.escape(key))</span></h1>"
-        if let notice { body += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>" }
+        if let notice = notice.flatMap(Notice.text) { body += "<p class=\"notice\" id=\"notice\">\(HTML.escape(notice))</p>" }
         body += renderLock(model.lock)
         body += "<h2>Versions</h2>"
         if model.versions.isEmpty {
@@ -237,7 +255,9 @@ struct StatePage {
 
     func renderLock(_ lock: Lock) -> String {
         var body = "<h2>Lock</h2>"
-        if lock.held {
+        if let unknown = lock.unknown {
+            body += "<div class=\"lock-held\" id=\"lock\">Unknown: <span class=\"mono\">\(HTML.escape(key)).tflock</span> could not be read (\(HTML.escape(unknown))).</div>"
+        } else if lock.held {
             let info = lock.info
             let rows: [(String, String)] = [("ID", info?.id ?? ""), ("Who", info?.who ?? ""), ("Operation", info?.operation ?? ""),
                                             ("Created", info?.created ?? ""), ("Age", lock.ageSeconds.map { Self.age($0) } ?? ""),
@@ -300,31 +320,28 @@ struct StatePage {
         switch form["action"] {
         case "unlock":
             // Only the lock the page showed: a lock taken since then (another ETag) is left alone.
-            var headers: [(String, String)] = []
-            if let etag = form["etag"], !etag.isEmpty { headers.append(("If-Match", etag)) }
-            let response = await console.s3.request(.delete, s3Path(bucket, key + ".tflock"), as: session.identity, headers: headers)
-            let outcome: String
+            guard let etag = form["etag"], !etag.isEmpty else { return done(.init(code: "unlock-no-etag")) }
+            let response = await console.request(.delete, s3Path(bucket, key + ".tflock"), session: session, headers: [("If-Match", etag)])
             switch response.status {
-            case 200, 204: outcome = "Lock released."
-            case 412: outcome = "The lock changed since the page was loaded; nothing was released."
-            default: outcome = "Not released: \(Self.errorCode(response.body) ?? "HTTP \(response.status)")."
+            case 200, 204: return done(.init(code: "unlocked"))
+            case 412: return done(.init(code: "lock-changed"))
+            default: return done(.init(code: "unlock-refused", detail: Self.errorCode(response.body) ?? "HTTP \(response.status)"))
             }
-            return ConsoleResponses.redirect(to: pagePath + "?done=" + HTML.urlComponent(outcome))
         case "restore":
-            guard let versionId = form["versionId"], !versionId.isEmpty else {
-                return ConsoleResponses.redirect(to: pagePath + "?done=" + HTML.urlComponent("No version was chosen."))
-            }
-            // A restore under a held lock would race the run holding it.
-            if await lock().held {
-                return ConsoleResponses.redirect(to: pagePath + "?done=" + HTML.urlComponent("The state is locked; release the lock before restoring a version."))
-            }
+            guard let versionId = form["versionId"], !versionId.isEmpty else { return done(.init(code: "no-version")) }
+            // A restore under a held lock — or a lock the user cannot see — would race the run holding it.
+            let current = await lock()
+            if current.held || current.unknown != nil { return done(.init(code: "locked")) }
             let source = s3Path(bucket, key) + "?versionId=" + HTML.urlComponent(versionId)
-            let response = await console.s3.request(.put, s3Path(bucket, key), as: session.identity, headers: [("x-amz-copy-source", source)])
-            let outcome = response.status == 200 ? "Version \(versionId) restored as the current state."
-                : "Not restored: \(Self.errorCode(response.body) ?? "HTTP \(response.status)")."
-            return ConsoleResponses.redirect(to: pagePath + "?done=" + HTML.urlComponent(outcome))
+            let response = await console.request(.put, s3Path(bucket, key), session: session, headers: [("x-amz-copy-source", source)])
+            if response.status == 200 { return done(.init(code: "restored", detail: versionId)) }
+            return done(.init(code: "restore-refused", detail: Self.errorCode(response.body) ?? "HTTP \(response.status)"))
         default:
             return ConsoleResponses.redirect(to: pagePath)
         }
+    }
+
+    func done(_ notice: Notice) -> APIResponse {
+        ConsoleResponses.redirect(to: pagePath + "?done=" + HTML.urlComponent(notice.query))
     }
 }

@@ -4,8 +4,9 @@ import HTTPTypes
 extension S3Service {
     /// Whether `requester` may make the S3 request `method target` (path-style), routed and authorized exactly as a
     /// signed request would be, without performing it: how the console decides what a user may see.
-    public func permits(_ requester: Identity, _ method: HTTPRequest.Method, _ target: String) async -> Bool {
-        let request = APIRequest(method: method, target: target, headers: [:])
+    /// `remoteAddress` is the caller's, for policies that condition on `aws:SourceIp`.
+    public func permits(_ requester: Identity, _ method: HTTPRequest.Method, _ target: String, remoteAddress: String?) async -> Bool {
+        let request = APIRequest(method: method, target: target, headers: [:], remoteAddress: remoteAddress)
         do {
             let (bucket, key, _) = try addressing.address(request)
             let query = QueryParameters(raw: request.rawQuery)

@@ -51,6 +51,10 @@ extension S3Service {
         }
         var response = APIResponse()
         ObjectHeaders.apply(version, to: &response, overrides: c.query)
+        // The console is served from this origin: an HTML object opened in a browser runs sandboxed, in an origin of its
+        // own, never as the console (docs/compatibility.md).
+        response.set("Content-Security-Policy", "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads")
+        response.set("X-Content-Type-Options", "nosniff")
         applyEncryptionHeaders(version.metadata.encryption, to: &response)
         ObjectLockHeaders.apply(version.metadata, to: &response)
         applyRestore(version.metadata, to: &response)
