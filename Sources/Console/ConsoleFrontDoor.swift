@@ -58,6 +58,10 @@ public struct ConsoleFrontDoor: FrontDoor {
             }
             return ConsoleResponses.asset(asset)
         }
+        if request.method == .post, !Self.isSameOrigin(request) {
+            return ConsoleResponses.page(status: .forbidden, title: "Refused", session: nil,
+                                         body: "<p class=\"error\">This form was sent from another site; nothing was changed.</p>")
+        }
         if path == "/signin" {
             switch request.method {
             case .get: return SignInPage.render(next: QueryParameters(raw: request.rawQuery)["next"], error: nil, status: .ok)
@@ -131,6 +135,15 @@ public struct ConsoleFrontDoor: FrontDoor {
             return await page.act(form)
         }
         return ConsoleResponses.notFound(session: session)
+    }
+
+    /// A form posted from another site is refused before anything else, sign-in included (no signing a browser into
+    /// someone else's session). Browsers send `Origin` with every POST; a request without one is not a browser's.
+    static func isSameOrigin(_ request: APIRequest) -> Bool {
+        if request.header("sec-fetch-site") == "cross-site" { return false }
+        guard let origin = request.header("origin") else { return true }
+        guard let host = request.header("host"), origin != "null" else { return false }
+        return origin.lowercased() == "http://" + host.lowercased() || origin.lowercased() == "https://" + host.lowercased()
     }
 
     /// Where sign-in may lead: a console page, never out of the console — no dot segments (browsers resolve them, in

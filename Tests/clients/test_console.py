@@ -539,3 +539,18 @@ def test_force_unlock_needs_the_lock_it_showed(console_server):
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)["done"] == ["unlock-no-etag"]
     assert s3.head_object(Bucket="tfstate", Key=STATE_KEY + ".tflock")["ContentLength"] > 0
     s3.delete_object(Bucket="tfstate", Key=STATE_KEY + ".tflock")
+
+
+def test_forms_from_another_site_are_refused(console_server):
+    cross = requests.post(console_server.endpoint + BASE + "/signin", allow_redirects=False,
+                          headers={"Origin": "http://evil.example"},
+                          data={"accessKey": console_server.access_key, "secretKey": console_server.secret_key})
+    assert cross.status_code == 403 and "Set-Cookie" not in cross.headers
+    fetch_site = requests.post(console_server.endpoint + BASE + "/signin", allow_redirects=False,
+                               headers={"Sec-Fetch-Site": "cross-site"},
+                               data={"accessKey": console_server.access_key, "secretKey": console_server.secret_key})
+    assert fetch_site.status_code == 403
+    host = urllib.parse.urlsplit(console_server.endpoint).netloc
+    same = requests.post(console_server.endpoint + BASE + "/signin", allow_redirects=False, headers={"Origin": "http://" + host},
+                         data={"accessKey": console_server.access_key, "secretKey": console_server.secret_key})
+    assert same.status_code == 303 and "Set-Cookie" in same.headers
