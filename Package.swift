@@ -164,5 +164,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "LockstepCLITests", dependencies: [
+            "lockstep",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
     ]
 )

@@ -25,17 +25,21 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
         let requestId = RequestIds.requestId()
         let target = request.header("x-amz-target") ?? ""
         let operation = String(target.dropFirst(service.targetPrefix.count + 1))
-        var summary = RequestSummary(service: service.signingName, operation: operation, requestId: requestId)
+        // The target is read before authentication: only names the service runs label a metric series, so unsigned
+        // requests cannot choose labels (nor use up the series budget).
+        var summary = RequestSummary(service: service.signingName, operation: service.operations.contains(operation) ? operation : "Unknown",
+                                     requestId: requestId)
         var members: JSONMembers?
         var result: [String: JSONValue]?
         var failure: AWSJSONError?
+        let notes = AWSJSONRequestNotes()
         do {
             let body = try await readBody(request)
             let verified = try authenticate(request, body: body)
             summary.requester = authenticator.identity(of: verified).arn
             let parsed = try JSONMembers(body: body)
             members = parsed
-            result = try await service.run(operation, parsed)
+            result = try await AWSJSONRequestNotes.$current.withValue(notes) { try await service.run(operation, parsed) }
         } catch let error as AWSJSONError {
             failure = error
         } catch let error as BodyReadError {
@@ -49,12 +53,14 @@ public struct AWSJSONFrontDoor<Service: AWSJSONService>: FrontDoor {
         if let failure {
             response = render(failure)
             summary.errorCode = failure.type
-            // Only operations the service runs name a metric series; anything else a client sends is one name.
-            if failure.type == "UnknownOperationException" { summary.operation = "Unknown" }
         } else {
             response = json(result)
         }
-        if let members { service.annotate(&summary, operation: operation, request: members, result: result, error: failure) }
+        if let members {
+            AWSJSONRequestNotes.$current.withValue(notes) {
+                service.annotate(&summary, operation: operation, request: members, result: result, error: failure)
+            }
+        }
         response.summary = summary
         response.set("x-amz-request-id", requestId)
         // The JSON protocol's own header; botocore reports it as ResponseMetadata.RequestId.

@@ -9,6 +9,8 @@ public protocol AWSJSONService: Sendable {
     var signingName: String { get }
     /// `application/x-amz-json-1.1` (KMS) or `application/x-amz-json-1.0` (DynamoDB).
     var contentType: String { get }
+    /// Every operation name `run` runs. Metrics and logs name only these; anything else a client sends is `Unknown`.
+    var operations: Set<String> { get }
     /// Runs one operation on the request's members; nil answers with an empty body.
     func run(_ operation: String, _ request: JSONMembers) async throws(AWSJSONError) -> [String: JSONValue]?
     /// The service's own error for a failure that is Lockstep's fault (KMS: `KMSInternalException`).
@@ -23,6 +25,16 @@ public protocol AWSJSONService: Sendable {
     /// once `run` has answered or failed with `error`. Runs for every request: it must stay cheap.
     func annotate(_ summary: inout RequestSummary, operation: String, request: JSONMembers, result: [String: JSONValue]?,
                   error: AWSJSONError?)
+}
+
+/// What a service learns while running one request that only the request's summary needs, and its result does not
+/// carry. Bound by the front door around `run` and `annotate`.
+public final class AWSJSONRequestNotes: @unchecked Sendable {
+    // Unchecked: one request's notes are written and read by the task that serves it, in turn.
+    @TaskLocal public static var current: AWSJSONRequestNotes?
+    /// DynamoDB: a DeleteItem removed an item (one that was not there is not removed).
+    public var removedItem = false
+    public init() {}
 }
 
 extension AWSJSONService {

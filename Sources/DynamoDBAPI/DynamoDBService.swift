@@ -25,6 +25,29 @@ public struct DynamoDBService: AWSJSONService {
         self.now = now
     }
 
+    /// The operations `run` runs (keep the two in step).
+    public static let operations: Set<String> = [
+        "CreateTable",
+        "DescribeTable",
+        "ListTables",
+        "DeleteTable",
+        "UpdateTable",
+        "PutItem",
+        "GetItem",
+        "DeleteItem",
+        "UpdateItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "DescribeTimeToLive",
+        "UpdateTimeToLive",
+        "TagResource",
+        "UntagResource",
+        "ListTagsOfResource",
+    ]
+    public var operations: Set<String> { Self.operations }
+
     public func run(_ operation: String, _ request: JSONMembers) async throws(AWSJSONError) -> [String: JSONValue]? {
         do {
             switch operation {

@@ -62,15 +62,17 @@ extension DynamoDBService {
         let stored = Self.storedKey(key, table.definition.keySchema)
         let sealer = table.sealer
         let needsOld = condition != nil || returnValues == "ALL_OLD" || Self.wantsCapacity(request)
-        let old: Item? = try await catalog.store.writeItem(in: table.stored, key: stored) { current in
+        let (old, removed): (Item?, Bool) = try await catalog.store.writeItem(in: table.stored, key: stored) { current in
             guard let current else {
                 try Self.check(condition, nil, returnOnFailure)
-                return (.keep, nil)
+                return (.keep, (nil, false))
             }
             let old = needsOld ? try sealer.open(current, key: stored) : nil
             try Self.check(condition, old, returnOnFailure)
-            return (.delete, old)
+            return (.delete, (old, true))
         }
+        // A Terraform lock is released only by the DeleteItem that removed it (request summary).
+        if removed { AWSJSONRequestNotes.current?.removedItem = true }
         var result = capacity(request, table, units: Self.writeUnits(nil, old))
         if returnValues == "ALL_OLD", let old { result["Attributes"] = ItemCodec.json(old) }
         return result

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCrypto
 import SigV4
 
 /// The authentication step every front door calls: SigV4 (header or presigned) against the configured credentials,
@@ -45,8 +46,10 @@ public struct Authenticator: Sendable {
     public func acceptsBasic(accessKey: String, secretKey: String) -> Bool {
         if verifier.allowAnyCredentials { return true }
         guard let secret = verifier.credentials.secretKey(forAccessKey: accessKey) else { return false }
-        let expected = Array(secret.utf8), given = Array(secretKey.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        // Fixed-length MACs under a key of this process: comparing the secrets themselves would end early on a length
+        // difference, and so tell the secret's length.
+        return constantTimeEquals(HMAC.sha256(key: Self.basicKey, secret.utf8), HMAC.sha256(key: Self.basicKey, secretKey.utf8))
     }
+
+    private static let basicKey = secureRandomBytes(32)
 }

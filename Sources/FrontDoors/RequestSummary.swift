@@ -55,7 +55,7 @@ public struct RequestEvent: Sendable {
     public let status: Int
     /// Until the response head was ready (a streamed body's transfer is not included).
     public let latencyNanos: UInt64
-    /// The request's declared body length (Content-Length or x-amz-decoded-content-length; 0 when absent).
+    /// The request body bytes read (an aws-chunked body's at most its decoded length); 0 when the body was never read.
     public let bytesIn: Int64
     /// The response body's length.
     public let bytesOut: Int64

@@ -19,6 +19,30 @@ public final class KMSService: AWSJSONService {
         self.region = region
     }
 
+    /// The operations `run` runs (keep the two in step).
+    public static let operations: Set<String> = [
+        "CreateKey",
+        "DescribeKey",
+        "ListKeys",
+        "EnableKey",
+        "DisableKey",
+        "ScheduleKeyDeletion",
+        "CancelKeyDeletion",
+        "EnableKeyRotation",
+        "DisableKeyRotation",
+        "GetKeyRotationStatus",
+        "RotateKeyOnDemand",
+        "ListKeyRotations",
+        "CreateAlias",
+        "DeleteAlias",
+        "ListAliases",
+        "Encrypt",
+        "Decrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+    ]
+    public var operations: Set<String> { Self.operations }
+
     public func run(_ operation: String, _ request: JSONMembers) async throws(AWSJSONError) -> [String: JSONValue]? {
         switch operation {
         case "CreateKey": return try createKey(request)

@@ -31,15 +31,20 @@ public struct LockstepResponder: HTTPResponder {
     func serve(_ request: Request, context: Context) async -> Response {
         let started = ContinuousClock.now
         let receivedMillis = observer == nil ? 0 : wallClock.nowMillis()
-        let apiRequest = Self.apiRequest(request, channel: context.channel)
+        let bodyRead = BodyByteCount()
+        let apiRequest = Self.apiRequest(request, channel: context.channel, counting: bodyRead)
         let response = await protocols.frontDoor(for: apiRequest).handle(apiRequest)
         if let observer {
-            observer.observe(Self.event(apiRequest, response, receivedMillis: receivedMillis, latency: started.duration(to: .now)))
+            observer.observe(Self.event(apiRequest, response, bodyBytesRead: bodyRead.bytes, receivedMillis: receivedMillis,
+                                        latency: started.duration(to: .now)))
         }
         return Self.response(response)
     }
 
-    static func event(_ request: APIRequest, _ response: APIResponse, receivedMillis: Int64, latency: Duration) -> RequestEvent {
+    /// `bodyBytesRead` is what the body stream delivered: a request refused before its body was read counts 0, whatever
+    /// length it declared.
+    static func event(_ request: APIRequest, _ response: APIResponse, bodyBytesRead: Int64, receivedMillis: Int64,
+                      latency: Duration) -> RequestEvent {
         let (seconds, attoseconds) = latency.components
         let bytesOut: Int64
         switch response.body {
@@ -47,16 +52,19 @@ public struct LockstepResponder: HTTPResponder {
         case .bytes(let buffer): bytesOut = Int64(buffer.readableBytes)
         case .stream(let length, _): bytesOut = length
         }
-        // An aws-chunked body's declared length counts its framing; the decoded length is the payload's.
-        let declared = request.headers[decodedContentLengthField] ?? request.headers[.contentLength]
+        // An aws-chunked body's framing is not payload: once its declared decoded length has arrived, that is the count.
+        // The declared figure only ever lowers the count, so no header can inflate it.
+        var bytesIn = bodyBytesRead
+        if let decoded = request.headers[decodedContentLengthField].flatMap({ Int64($0) }), decoded >= 0 { bytesIn = min(bytesIn, decoded) }
         return RequestEvent(receivedMillis: receivedMillis, method: request.method.rawValue, path: request.rawPath, status: response.status.code,
                             latencyNanos: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000,
-                            bytesIn: declared.flatMap { Int64($0) } ?? 0, bytesOut: bytesOut, summary: response.summary)
+                            bytesIn: bytesIn, bytesOut: bytesOut, summary: response.summary)
     }
 
     /// The request as front doors see it: raw target, headers with `Host`, and a body that asks for `100 Continue` the
-    /// first time it is read — so a request refused before its body is read (403, 412) never gets one.
-    static func apiRequest(_ request: Request, channel: any Channel) -> APIRequest {
+    /// first time it is read — so a request refused before its body is read (403, 412) never gets one. `counting` adds up
+    /// the body bytes the stream delivers.
+    static func apiRequest(_ request: Request, channel: any Channel, counting: BodyByteCount = BodyByteCount()) -> APIRequest {
         var iterator = request.body.makeAsyncIterator()
         var headers = request.headers
         // HTTPTypes moves Host into the :authority pseudo-header; SigV4 and virtual-host addressing need it back.
@@ -68,7 +76,9 @@ public struct LockstepResponder: HTTPResponder {
                 channel.triggerUserOutboundEvent(ExpectContinueHandler.SendContinue(), promise: nil)
             }
             do {
-                return try await iterator.next()
+                let chunk = try await iterator.next()
+                if let chunk { counting.bytes += Int64(chunk.readableBytes) }
+                return chunk
             } catch {
                 throw BodyReadError(error)
             }
@@ -97,6 +107,12 @@ public struct LockstepResponder: HTTPResponder {
             })
         }
     }
+}
+
+/// The body bytes one request's stream has delivered, read once its front door has answered.
+final class BodyByteCount: @unchecked Sendable {
+    // Unchecked: a request's body is read by the one task that serves it, and counted before that task answers.
+    var bytes: Int64 = 0
 }
 
 let hostField = HTTPField.Name("Host")!

@@ -106,7 +106,14 @@ public final class S3Service: FrontDoor {
                 let context = S3Context(request: request, operation: operation, bucket: bucket, key: key, query: query, auth: auth,
                                         requester: requester, requestId: requestId, trace: trace)
                 try await authorize(context)
-                response = try await dispatch(context)
+                if case .deleteObject(versionId: nil) = operation, key.hasSuffix(".tflock") {
+                    // The handler's headers do not say whether a live lockfile went away; the store's outcome does.
+                    let report = DeleteReport()
+                    response = try await ObjectStore.$deleteReport.withValue(report) { try await dispatch(context) }
+                    notes.removedLockfile = report.outcome?.removedCurrentObject == true
+                } else {
+                    response = try await dispatch(context)
+                }
             }
         } catch {
             let failure = s3Error(for: error, requestId: requestId)

@@ -9,6 +9,8 @@ struct S3SummaryNotes {
     /// The signer's ARN, `anonymous` when unsigned; nil when authentication failed.
     var requester: String?
     var errorCode: String?
+    /// A DELETE without a version id took away a live current `.tflock` (not a missing key, not a delete marker).
+    var removedLockfile = false
 
     func summary(_ request: APIRequest, bucket: String, status: HTTPResponse.Status, requestId: String) -> RequestSummary {
         let operation = self.operation ?? routedForSummary(request, bucket: bucket)
@@ -31,7 +33,7 @@ struct S3SummaryNotes {
     }
 
     /// Terraform's S3-native lock (`use_lockfile`): `PUT <key>.tflock` with `If-None-Match: *` takes it, a 412 or 409
-    /// is the lock refused, a successful `DELETE` of the `.tflock` releases it.
+    /// is the lock refused, a `DELETE` (no version id) that took away the live `.tflock` releases it.
     private func lockEvent(_ operation: S3Operation?, _ request: APIRequest, status: HTTPResponse.Status) -> RequestSummary.LockEvent? {
         switch operation {
         case .putObject?:
@@ -42,7 +44,7 @@ struct S3SummaryNotes {
             }
             return nil
         case .deleteObject?:
-            guard key.hasSuffix(".tflock"), status.kind == .successful else { return nil }
+            guard removedLockfile, status.kind == .successful else { return nil }
             return .init(path: .s3Lockfile, outcome: .released)
         default:
             return nil

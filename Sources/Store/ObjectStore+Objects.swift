@@ -24,6 +24,18 @@ public struct DeleteOutcome: Sendable, Equatable {
     public var versionId: String?
     /// True when a delete marker was created or the deleted version was a marker (`x-amz-delete-marker: true`).
     public var deleteMarker: Bool
+    /// True when a delete without a version id took away a current version that was not a delete marker: the key
+    /// was there to readers and is gone.
+    public var removedCurrentObject = false
+}
+
+/// Collects what the DeleteObject calls made while it is bound (`ObjectStore.$deleteReport`) did, for a caller that
+/// needs more than its handler answers with: S3's request summary, to count a Terraform lockfile release.
+public final class DeleteReport: @unchecked Sendable {
+    // Unchecked: written and read by the one task that binds it, in turn.
+    public private(set) var outcome: DeleteOutcome?
+    public init() {}
+    func record(_ outcome: DeleteOutcome) { self.outcome = outcome }
 }
 
 extension ObjectStore {
@@ -206,15 +218,21 @@ extension ObjectStore {
                 guard let current else { return (DeleteOutcome(versionId: nil, deleteMarker: false), []) }
                 let row = try Row.fetchOne(db, sql: "SELECT seq, is_latest, is_delete_marker, segments FROM versions WHERE seq = ?",
                                            arguments: [current.sequence])!
-                return (DeleteOutcome(versionId: nil, deleteMarker: false), try Self.removeVersionRow(db, row, bucket: bucket, key: key))
+                return (DeleteOutcome(versionId: nil, deleteMarker: false, removedCurrentObject: !current.isDeleteMarker),
+                        try Self.removeVersionRow(db, row, bucket: bucket, key: key))
             case .enabled, .suspended:
                 let (marker, released) = try self.insertVersion(db, bucket: bucketInfo, key: key, current: current, now: now, content: nil)
-                return (DeleteOutcome(versionId: marker.versionId, deleteMarker: true), released)
+                return (DeleteOutcome(versionId: marker.versionId, deleteMarker: true, removedCurrentObject: current.map { !$0.isDeleteMarker } ?? false),
+                        released)
             }
         }
         blobs.remove(released)
+        Self.deleteReport?.record(outcome)
         return outcome
     }
+
+    /// Bound around a request whose DeleteObject outcome its caller needs (see `DeleteReport`); nil otherwise.
+    @TaskLocal public static var deleteReport: DeleteReport?
 
     /// Deletes one version row; if it was the latest, the newest remaining version becomes latest.
     static func removeVersionRow(_ db: Database, _ row: Row, bucket: String, key: String) throws -> [String] {

@@ -36,6 +36,8 @@ public struct HTTPBackendFrontDoor: FrontDoor {
         let query = QueryParameters(raw: request.rawQuery)
         let lockRequest = query.has("lock")
         var summary = RequestSummary(service: "tfstate", operation: Self.operation(request.method.rawValue, lockRequest: lockRequest))
+        // Whether a LOCK took the lock or an UNLOCK released one: a 200 alone does not say.
+        var changedHands = false
         do {
             let identity = try authenticate(request)
             summary.requester = identity.arn
@@ -59,8 +61,12 @@ public struct HTTPBackendFrontDoor: FrontDoor {
             case ("GET", false): response = try await readState(path)
             case ("POST", false), ("PUT", false): response = try await writeState(path, body: try await readBody(request), lockId: query["ID"])
             case ("DELETE", false): response = try await deleteState(path, lockId: query["ID"])
-            case ("LOCK", _), ("POST", true), ("PUT", true): response = try await lock(path, info: try await readBody(request))
-            case ("UNLOCK", _), ("DELETE", true): response = try await unlock(path, body: try await readBody(request))
+            case ("LOCK", _), ("POST", true), ("PUT", true):
+                changedHands = try await lock(path, info: try await readBody(request))
+                response = APIResponse(status: .ok)
+            case ("UNLOCK", _), ("DELETE", true):
+                changedHands = try await unlock(path, body: try await readBody(request))
+                response = APIResponse(status: .ok)
             default:
                 throw BackendError(.methodNotAllowed, "\(request.method.rawValue) is not a method of the Terraform http backend.")
             }
@@ -79,7 +85,7 @@ public struct HTTPBackendFrontDoor: FrontDoor {
             response = BackendError(.internalServerError, "\(error)").response
         }
         if response.status.kind != .successful, summary.errorCode == nil { summary.errorCode = Self.errorCode(response.status) }
-        summary.lock = Self.lockEvent(summary.operation, status: response.status)
+        summary.lock = Self.lockEvent(summary.operation, status: response.status, changedHands: changedHands)
         response.summary = summary
         response.set("Server", "Lockstep")
         response.set("Date", HTTPDate.format(authenticator.nowMillis()))
@@ -99,12 +105,13 @@ public struct HTTPBackendFrontDoor: FrontDoor {
         }
     }
 
-    /// LOCK: 200 took it, 423 (held by another) or 409 refused it; UNLOCK: 200 released it.
-    static func lockEvent(_ operation: String, status: HTTPResponse.Status) -> RequestSummary.LockEvent? {
+    /// LOCK: 200 took it (not the holder's repeated LOCK), 423 (held by another) or 409 refused it; UNLOCK: 200 released
+    /// it (not when no lock was held).
+    static func lockEvent(_ operation: String, status: HTTPResponse.Status, changedHands: Bool) -> RequestSummary.LockEvent? {
         switch (operation, status.code) {
-        case ("Lock", 200): return .init(path: .http, outcome: .acquired)
+        case ("Lock", 200): return changedHands ? .init(path: .http, outcome: .acquired) : nil
         case ("Lock", 423), ("Lock", 409): return .init(path: .http, outcome: .refused)
-        case ("Unlock", 200): return .init(path: .http, outcome: .released)
+        case ("Unlock", 200): return changedHands ? .init(path: .http, outcome: .released) : nil
         default: return nil
         }
     }
@@ -168,18 +175,19 @@ public struct HTTPBackendFrontDoor: FrontDoor {
     // MARK: Lock
 
     /// Writes the lock info as `<key>.tflock` if no lock is there; otherwise 423 with the holder's info. A repeated
-    /// LOCK with the holder's own ID succeeds, as Terraform's retries expect.
-    func lock(_ path: StatePath, info: [UInt8]) async throws -> APIResponse {
+    /// LOCK with the holder's own ID succeeds, as Terraform's retries expect. Returns whether this call took the lock
+    /// (false for the holder's repeat).
+    func lock(_ path: StatePath, info: [UInt8]) async throws -> Bool {
         guard let id = LockInfo.id(of: info) else {
             throw BackendError(.badRequest, "A lock request's body is Terraform's lock info JSON, with its \"ID\".")
         }
         for _ in 0..<Self.lockAttempts {
             if try await s3.writeWholeObject(bucket: path.bucket, key: path.lockKey, body: info, contentType: "application/json", ifAbsent: true) {
-                return APIResponse(status: .ok)
+                return true
             }
             // Held: report the holder. If it was released in between, try again.
             guard let held = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) else { continue }
-            if LockInfo.id(of: held.bytes) == id { return APIResponse(status: .ok) }
+            if LockInfo.id(of: held.bytes) == id { return false }
             throw BackendError.locked(held.bytes)
         }
         throw BackendError(.conflict, "The lock was taken and released \(Self.lockAttempts) times while this request tried to take it; try again.")
@@ -191,21 +199,21 @@ public struct HTTPBackendFrontDoor: FrontDoor {
     /// Releases the lock. The body names the lock (Terraform sends the info it locked with; `{"ID": …}` is enough): a
     /// different ID is 409 and the lock stays. An empty body is Terraform's `force-unlock`, which knows the ID only
     /// from its command line and does not send it (hashicorp/terraform#28421): it releases whatever lock is held.
-    func unlock(_ path: StatePath, body: [UInt8]) async throws -> APIResponse {
+    /// Returns whether this call released a lock (false when none was held, or another released it first).
+    func unlock(_ path: StatePath, body: [UInt8]) async throws -> Bool {
         let force = body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         let id = force ? nil : LockInfo.id(of: body)
         if !force && id == nil {
             throw BackendError(.badRequest, "An unlock request's body is Terraform's lock info JSON (or {\"ID\": \"…\"}), or empty to force.")
         }
-        guard let held = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) else {
-            return APIResponse(status: .ok)
-        }
+        guard let held = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) else { return false }
         if let id, LockInfo.id(of: held.bytes) != id { throw BackendError.conflicting(held.bytes) }
         // Only the lock that was read: a new holder that locked meanwhile keeps its lock.
         if try await !s3.deleteWholeObject(bucket: path.bucket, key: path.lockKey, ifETag: held.etag) {
             if let now = try await s3.readWholeObject(bucket: path.bucket, key: path.lockKey) { throw BackendError.conflicting(now.bytes) }
+            return false
         }
-        return APIResponse(status: .ok)
+        return true
     }
 
     // MARK: Request

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -15,37 +16,56 @@ enum HTTPExchange {
         let description: String
     }
 
+    typealias Answer = (status: Int, body: [UInt8])
+
     /// `host` is a name or an address (an IPv6 address without brackets); `headers` go out as given after Host.
+    /// Answers or fails within `timeout`, connecting included.
     static func perform(
         host: String, port: Int, method: String, target: String, headers: [(String, String)], body: [UInt8],
         timeout: Duration
-    ) async throws -> (status: Int, body: [UInt8]) {
-        try await withThrowingTaskGroup(of: (status: Int, body: [UInt8]).self) { group in
-            group.addTask {
-                do {
-                    return try await exchange(host: host, port: port, method: method, target: target, headers: headers, body: body)
-                } catch let error as NIOConnectionError {
-                    let reasons = error.connectionErrors.compactMap { ($0.error as? IOError).map { String(cString: strerror($0.errnoCode)) } }
-                    throw Failure(description: reasons.first.map { "cannot connect: \($0.lowercased())" } ?? "cannot connect")
-                } catch let error as IOError {
-                    throw Failure(description: String(cString: strerror(error.errnoCode)).lowercased())
-                }
+    ) async throws -> Answer {
+        let connectTimeout = connectTimeout(within: timeout)
+        let work = Task { () throws -> Answer in
+            do {
+                return try await exchange(host: host, port: port, method: method, target: target, headers: headers, body: body,
+                                          connectTimeout: connectTimeout)
+            } catch let error as NIOConnectionError {
+                let reasons = error.connectionErrors.compactMap { ($0.error as? IOError).map { String(cString: strerror($0.errnoCode)) } }
+                throw Failure(description: reasons.first.map { "cannot connect: \($0.lowercased())" } ?? "cannot connect")
+            } catch let error as IOError {
+                throw Failure(description: String(cString: strerror(error.errnoCode)).lowercased())
             }
-            group.addTask {
+        }
+        // Not a task group: it waits for every child, and NIO's connect ignores cancellation, so a pending connect would
+        // hold the answer past the deadline. Whichever comes first answers; the other is left to end on its own.
+        let first = FirstResult<Answer>()
+        return try await withCheckedThrowingContinuation { continuation in
+            first.waiting(continuation)
+            let timer = Task {
                 try await Task.sleep(for: timeout)
-                throw Failure(description: "no answer within \(timeout)")
+                first.resume(.failure(Failure(description: "no answer within \(timeout)")))
+                work.cancel()
             }
-            defer { group.cancelAll() }
-            guard let answer = try await group.next() else { throw Failure(description: "no answer") }
-            return answer
+            Task {
+                let result = await work.result
+                timer.cancel()
+                first.resume(result)
+            }
         }
     }
 
+    /// The connect's own timeout: never longer than the whole exchange's.
+    static func connectTimeout(within timeout: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = timeout.components
+        guard seconds < Int64.max / 1_000_000_000 else { return .nanoseconds(.max) }
+        return .nanoseconds(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+    }
+
     private static func exchange(
-        host: String, port: Int, method: String, target: String, headers: [(String, String)], body: [UInt8]
-    ) async throws -> (status: Int, body: [UInt8]) {
+        host: String, port: Int, method: String, target: String, headers: [(String, String)], body: [UInt8], connectTimeout: TimeAmount
+    ) async throws -> Answer {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
+            .connectTimeout(connectTimeout)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -73,5 +93,25 @@ enum HTTPExchange {
             }
             throw Failure(description: "the connection closed before the answer was complete")
         }
+    }
+}
+
+/// Resumes a continuation with the first result it is given and ignores the rest.
+private final class FirstResult<Value: Sendable>: @unchecked Sendable {
+    // Unchecked: `continuation` is only touched under `lock`.
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Value, any Error>?
+
+    /// Called before anything can resume.
+    func waiting(_ continuation: CheckedContinuation<Value, any Error>) {
+        lock.withLock { self.continuation = continuation }
+    }
+
+    func resume(_ result: Result<Value, any Error>) {
+        let waiting: CheckedContinuation<Value, any Error>? = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        waiting?.resume(with: result)
     }
 }

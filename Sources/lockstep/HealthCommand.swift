@@ -13,18 +13,19 @@ struct Health: AsyncParsableCommand {
 
     static let path = "/_lockstep/health"
 
+    /// A usage error (exit 2, as for every command); only an unhealthy server exits 1.
+    func validate() throws {
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
+    }
+
     func run() async throws {
-        // ServerOptions resolves flags, environment and defaults exactly as the other server commands do.
+        // ServerOptions resolves flags, environment and defaults exactly as the other server commands do (a bad
+        // LOCKSTEP_PORT is a usage error).
         var server = try ServerOptions.parse([])
         server.address = address
         server.port = port
         let client = try server.client()
-        // In a container LOCKSTEP_ADDRESS is the wildcard the server listens on; the check connects over loopback.
-        let host = switch client.host {
-        case "0.0.0.0": "127.0.0.1"
-        case "::": "::1"
-        default: client.host
-        }
+        let host = Self.connectableHost(client.host)
         let authority = AdminClient(host: host, port: client.port, signer: client.signer).authority
         let answer: (status: Int, body: [UInt8])
         do {
@@ -40,6 +41,16 @@ struct Health: AsyncParsableCommand {
             Self.fail("\(authority) answered 200 to GET \(Self.path) without {\"status\":\"ok\"}")
         }
         print("ok")
+    }
+
+    /// In a container LOCKSTEP_ADDRESS is the wildcard the server listens on, in any spelling (`::`,
+    /// `0:0:0:0:0:0:0:0`); the check connects to it over loopback.
+    static func connectableHost(_ host: String) -> String {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return v4.s_addr == 0 ? "127.0.0.1" : host }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { $0.allSatisfy { $0 == 0 } } ? "::1" : host }
+        return host
     }
 
     /// Exit 1, not the usage-error 2 of the other commands: a health check only distinguishes healthy from not.

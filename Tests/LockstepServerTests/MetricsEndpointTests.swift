@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import LockstepCrypto
 import LockstepTestSupport
+@testable import LockstepServer
 import Testing
 
 /// `GET /_lockstep/metrics`: series that move by exactly the requests made, Basic credentials (or `--metrics-public`),
@@ -48,6 +49,22 @@ struct MetricsEndpointTests {
             let again = try await fixture.scrape(client)
             #expect(again.value("lockstep_requests_total", ["service": "admin", "operation": "Metrics", "status_class": "2xx"]) == 1)
             #expect(again.value("lockstep_requests_total", Self.s3("PutObject", "2xx")) == 3)
+        }
+    }
+
+    @Test func requestBytesAreWhatTheBodyDeliveredNotWhatTheHeadersDeclare() async throws {
+        let fixture = try MetricsFixture()
+        try await fixture.application().test(.router) { client in
+            _ = try await fixture.send(client, .put, "/declared")
+            _ = try await fixture.send(client, .put, "/declared/k", body: Array(repeating: 7, count: 100))
+            // Refused before its body is read: a length near Int64.max once wrapped the counter negative.
+            let refused = try await fixture.send(client, .put, "/declared/k", headers: [("x-amz-decoded-content-length", "9223372036854775000")],
+                                                 body: Array(repeating: 7, count: 10),
+                                                 auth: .credentials(accessKey: testAccessKey, secretKey: "wrong"))
+            #expect(refused.status == .forbidden)
+            let metrics = try await fixture.scrape(client)
+            #expect(metrics.value("lockstep_requests_total", Self.s3("PutObject", "4xx")) == 1)
+            #expect(metrics.value("lockstep_request_bytes_total", Self.operation("s3", "PutObject")) == 100)
         }
     }
 
@@ -164,6 +181,18 @@ struct MetricsEndpointTests {
             #expect(open.status == .ok)
             #expect(String(buffer: open.body).contains("process_resident_memory_bytes"))
             #expect(try await client.execute(uri: "/_lockstep/metrics", method: .post).status == .methodNotAllowed)
+        }
+    }
+
+    @Test func aHeadScrapeDoesNotScanTheStore() async throws {
+        let fixture = try MetricsFixture(metricsPublic: true)
+        try await fixture.application().test(.router) { client in
+            let head = try await client.execute(uri: "/_lockstep/metrics", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentType] == "text/plain; version=0.0.4")
+            #expect(fixture.metrics.state.updates == 0)
+            _ = try await client.execute(uri: "/_lockstep/metrics", method: .get)
+            #expect(fixture.metrics.state.updates == 1)
         }
     }
 

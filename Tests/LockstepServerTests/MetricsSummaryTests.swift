@@ -75,6 +75,63 @@ struct MetricsSummaryTests {
         }
     }
 
+    @Test func s3LockfileReleaseIsOnlyADeleteThatTookAwayTheLiveLockfile() async throws {
+        let fixture = try MetricsFixture()
+        try await fixture.application().test(.router) { client in
+            _ = try await fixture.send(client, .put, "/plain")
+            // Nothing there: S3 answers 204 all the same, but no lock was released.
+            #expect(try await fixture.send(client, .delete, "/plain/p/terraform.tfstate.tflock").status == .noContent)
+            #expect(fixture.lastSummary?.lock == nil)
+
+            _ = try await fixture.send(client, .put, "/versioned")
+            let enable = Array("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>".utf8)
+            #expect(try await fixture.send(client, .put, "/versioned", query: "versioning", body: enable).status == .ok)
+            let lock = "/versioned/p/terraform.tfstate.tflock"
+            let put = try await fixture.send(client, .put, lock, headers: [("If-None-Match", "*")], body: Array(#"{"ID":"a"}"#.utf8))
+            #expect(fixture.lastSummary?.lock == .init(path: .s3Lockfile, outcome: .acquired))
+            let versionId = try #require(put.headers[HTTPField.Name("x-amz-version-id")!])
+            // A delete marker over the live lockfile releases it; another over that marker does not.
+            #expect(try await fixture.send(client, .delete, lock).status == .noContent)
+            #expect(fixture.lastSummary?.lock == .init(path: .s3Lockfile, outcome: .released))
+            #expect(try await fixture.send(client, .delete, lock).status == .noContent)
+            #expect(fixture.lastSummary?.lock == nil)
+            // Removing a specific version is housekeeping, not a release.
+            #expect(try await fixture.send(client, .delete, lock, query: "versionId=\(versionId)").status == .noContent)
+            #expect(fixture.lastSummary?.operation == "DeleteObject")
+            #expect(fixture.lastSummary?.lock == nil)
+        }
+    }
+
+    @Test func dynamoDBLockCountsOnlyAnAbsentConditionAndARemovedItem() async throws {
+        let fixture = try MetricsFixture()
+        try await fixture.application().test(.router) { client in
+            let table = #"{"TableName":"locks","AttributeDefinitions":[{"AttributeName":"LockID","AttributeType":"S"}],"#
+                + #""KeySchema":[{"AttributeName":"LockID","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}"#
+            let created = try await fixture.json(client, "DynamoDB_20120810.CreateTable", table)
+            #expect(created.status == .ok)
+            let delete = #"{"TableName":"locks","Key":{"LockID":{"S":"tfstate/p/terraform.tfstate"}}}"#
+            // No item: DeleteItem succeeds, but nothing was released.
+            #expect(try await fixture.json(client, "DynamoDB_20120810.DeleteItem", delete).status == .ok)
+            #expect(fixture.lastSummary?.lock == nil)
+
+            // The legacy Expected form takes the lock as the expression does.
+            let legacy = #"{"TableName":"locks","Item":{"LockID":{"S":"tfstate/p/terraform.tfstate"},"Info":{"S":"{}"}},"#
+                + #""Expected":{"LockID":{"Exists":false}}}"#
+            #expect(try await fixture.json(client, "DynamoDB_20120810.PutItem", legacy).status == .ok)
+            #expect(fixture.lastSummary?.lock == .init(path: .dynamodb, outcome: .acquired))
+            // A condition that the item exists rewrites a held lock; it takes nothing, and its failure refuses nothing.
+            let rewrite = #"{"TableName":"locks","Item":{"LockID":{"S":"tfstate/p/terraform.tfstate"},"Info":{"S":"{}"}},"#
+                + #""ConditionExpression":"attribute_exists(LockID)"}"#
+            #expect(try await fixture.json(client, "DynamoDB_20120810.PutItem", rewrite).status == .ok)
+            #expect(fixture.lastSummary?.lock == nil)
+            #expect(try await fixture.json(client, "DynamoDB_20120810.DeleteItem", delete).status == .ok)
+            #expect(fixture.lastSummary?.lock == .init(path: .dynamodb, outcome: .released))
+            #expect(try await fixture.json(client, "DynamoDB_20120810.PutItem", rewrite).status == .badRequest)
+            #expect(fixture.lastSummary?.errorCode == "ConditionalCheckFailedException")
+            #expect(fixture.lastSummary?.lock == nil)
+        }
+    }
+
     @Test func dynamoDBLockItemIsAcquiredRefusedAndReleasedButTheDigestIsNot() async throws {
         let fixture = try MetricsFixture()
         try await fixture.application().test(.router) { client in
@@ -108,6 +165,32 @@ struct MetricsSummaryTests {
             _ = try await fixture.json(client, "DynamoDB_20120810.DropEverything", "{}")
             #expect(fixture.lastSummary?.operation == "Unknown")
             #expect(fixture.lastSummary?.errorCode == "UnknownOperationException")
+        }
+    }
+
+    @Test func jsonOperationNamesAreOnlyThoseTheServiceRunsSignedOrNot() async throws {
+        let fixture = try MetricsFixture()
+        try await fixture.application().test(.router) { client in
+            func unsigned(_ target: String) async throws {
+                _ = try await fixture.send(client, .post, "/", headers: [("X-Amz-Target", target), ("Content-Type", "application/x-amz-json-1.1")],
+                                           body: Array("{}".utf8), auth: .anonymous, signingService: "kms")
+            }
+            // Unsigned junk names no series of its own (once, each took one of the 500 series a server makes).
+            for name in ["Junk1", "Junk2", ""] {
+                try await unsigned("TrentService.\(name)")
+                #expect(fixture.lastSummary?.operation == "Unknown")
+                #expect(fixture.lastSummary?.errorCode == "MissingAuthenticationTokenException")
+            }
+            try await unsigned("TrentService.Encrypt")
+            #expect(fixture.lastSummary?.operation == "Encrypt")
+            _ = try await fixture.json(client, "TrentService.", "{}")
+            #expect(fixture.lastSummary?.operation == "Unknown")
+            #expect(fixture.lastSummary?.errorCode == "UnknownOperationException")
+
+            let metrics = try await fixture.scrape(client)
+            #expect(metrics.value("lockstep_requests_total", ["service": "kms", "operation": "Unknown", "status_class": "4xx"]) == 4)
+            #expect(!metrics.text.contains("Junk"))
+            #expect(!metrics.text.contains(#"operation="""#))
         }
     }
 
@@ -166,6 +249,31 @@ struct MetricsSummaryTests {
             #expect(fixture.lastSummary?.lock == .init(path: .http, outcome: .released))
             #expect(try await call("POST", #"{"serial":1}"#).status == .ok)
             #expect(fixture.lastSummary?.operation == "UpdateState")
+            #expect(fixture.lastSummary?.lock == nil)
+        }
+    }
+
+    @Test func httpBackendCountsOnlyANewLockAndARealRelease() async throws {
+        let fixture = try MetricsFixture()
+        try await fixture.application().test(.router) { client in
+            _ = try await fixture.send(client, .put, "/states")
+            var basic = HTTPFields()
+            basic[.authorization] = "Basic " + Base64.encode(Array("\(testAccessKey):\(testSecretKey)".utf8))
+            func call(_ method: String, _ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/_lockstep/tfstate/states/env/prod.tfstate", method: HTTPRequest.Method(method)!, headers: basic,
+                                         body: ByteBuffer(string: body))
+            }
+            // Nothing held: 200, as Terraform expects, but nothing released.
+            #expect(try await call("UNLOCK", #"{"ID":"one"}"#).status == .ok)
+            #expect(fixture.lastSummary?.lock == nil)
+            #expect(try await call("LOCK", #"{"ID":"one"}"#).status == .ok)
+            #expect(fixture.lastSummary?.lock == .init(path: .http, outcome: .acquired))
+            // The holder's retry is answered 200 without taking the lock again.
+            #expect(try await call("LOCK", #"{"ID":"one"}"#).status == .ok)
+            #expect(fixture.lastSummary?.lock == nil)
+            #expect(try await call("UNLOCK", #"{"ID":"one"}"#).status == .ok)
+            #expect(fixture.lastSummary?.lock == .init(path: .http, outcome: .released))
+            #expect(try await call("UNLOCK", "").status == .ok)
             #expect(fixture.lastSummary?.lock == nil)
         }
     }

@@ -457,6 +457,21 @@ def test_health_command_against_a_closed_port(binary):
                        "cannot connect: connection refused"
 
 
+@pytest.mark.parametrize("args, env", [
+    (["--port", "0"], {}),
+    (["--port", "65536"], {}),
+    ([], {"LOCKSTEP_PORT": "70000"}),
+    ([], {"LOCKSTEP_PORT": "nine"}),
+])
+def test_health_command_usage_errors_exit_2_not_1(binary, args, env):
+    # Exit 1 means unhealthy; a command line that names no port is the usage error every command exits 2 for.
+    proc = run_health(binary, *args, env=child_env(**env))
+    assert proc.returncode == 2, f"exit code {proc.returncode}, stderr: {proc.stderr!r}"
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("lockstep: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert "unhealthy" not in proc.stderr
+
+
 class StubServer:
     """Answers every request with one fixed response and records what it was asked."""
 

@@ -37,9 +37,13 @@ public struct MetricsFrontDoor: FrontDoor {
             // One answer for missing and wrong credentials, as Prometheus expects of basic_auth.
             response = Self.plainText(.unauthorized, "\(Self.path) needs a user's access key and secret key as HTTP Basic credentials\n")
             response.set("WWW-Authenticate", #"Basic realm="lockstep""#)
+        } else if request.method == .head {
+            // No body to send, so no store scan to pay for.
+            response = APIResponse(status: .ok)
+            response.set("Content-Type", "text/plain; version=0.0.4")
         } else {
             let text = await metrics.exposition(store: store, accessLog: accessLog)
-            response = APIResponse(status: .ok, body: request.method == .head ? .empty : .bytes(ByteBuffer(bytes: text)))
+            response = APIResponse(status: .ok, body: .bytes(ByteBuffer(bytes: text)))
             response.set("Content-Type", "text/plain; version=0.0.4")
         }
         response.summary = RequestSummary(service: "admin", operation: "Metrics",

@@ -7,7 +7,7 @@ import Store
 /// The series read at each scrape rather than counted as things happen: how much the store holds, access log records
 /// waiting and delivered, and the process's start time and resident memory (Prometheus' standard `process_*` names).
 final class ScrapeGauges: @unchecked Sendable {
-    // Unchecked: `deliveredSeen` is only touched under `lock`; the rest are constants of thread-safe types.
+    // Unchecked: `deliveredSeen` and `updates` are only touched under `lock`; the rest are constants of thread-safe types.
     private let objects: CoreMetrics.Gauge
     private let versions: CoreMetrics.Gauge
     private let bytes: CoreMetrics.Gauge
@@ -17,6 +17,9 @@ final class ScrapeGauges: @unchecked Sendable {
     private let lock = NSLock()
     /// The spool's delivered count when last read: the counter moves by the difference.
     private var deliveredSeen = 0
+    private var updateCount = 0
+    /// How many times the gauges were brought up to date (each a store scan).
+    var updates: Int { lock.withLock { updateCount } }
 
     init(factory: PrometheusMetricsFactory) {
         objects = CoreMetrics.Gauge(label: "lockstep_store_objects", factory: factory)
@@ -29,6 +32,7 @@ final class ScrapeGauges: @unchecked Sendable {
     }
 
     func update(store: ObjectStore?, accessLog: AccessLogSpool?) async {
+        lock.withLock { updateCount += 1 }
         if let store, let size = try? await store.statistics() {
             objects.record(size.objects)
             versions.record(size.versions - size.deleteMarkers)

@@ -33,9 +33,8 @@ public final class ServerMetrics: @unchecked Sendable {
         .seconds(5), .seconds(10),
     ]
 
-    /// Operation names come from the front doors, which name only what they serve — except a JSON target read before
-    /// its request is authenticated, which is the client's. Past this many (service, operation) pairs, or for a name
-    /// no operation has, the series is `Other`, so no client can grow the registry without end.
+    /// Operation names come from the front doors, which name only what they serve. Past this many (service, operation)
+    /// pairs, or for a name no operation has, the series is `Other`, so no client can grow the registry without end.
     static let operationLimit = 500
 
     static let lockPaths: [RequestSummary.LockEvent.Path] = [.s3Lockfile, .dynamodb, .http]
@@ -104,9 +103,9 @@ public final class ServerMetrics: @unchecked Sendable {
         }
     }
 
-    /// AWS's operation names and Lockstep's own are ASCII letters and digits.
+    /// AWS's operation names and Lockstep's own are ASCII letters and digits, never empty.
     static func isOperationName(_ name: String) -> Bool {
-        name.utf8.count <= 64 && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
     }
 
     static func lockIndex(_ event: RequestSummary.LockEvent) -> Int {
