@@ -88,7 +88,7 @@ let package = Package(
         ]),
         // The console: pages over the store, the keyring and the request log, for a signed-in user.
         .target(name: "Console", dependencies: [
-            "DynamoDBAPI", "AWSJSON", "FrontDoors", "HTTPDates", "KeyService", "LockstepCrypto", "S3API", "Store",
+            "DynamoDBAPI", "AWSJSON", "FrontDoors", "HTTPDates", "KeyService", "LockstepCrypto", "S3API", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
@@ -106,7 +106,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "FrontDoors", "LockstepServer", "KeyService", "SigV4",
+            "FrontDoors", "LockstepServer", "KeyService", "SigV4", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -86,11 +86,10 @@ public struct AdminFrontDoor: FrontDoor {
         guard let advance = parameters.first(where: { $0.first == "advance" }), advance.count == 2 else {
             throw AdminError(message: "POST /_lockstep/clock needs ?advance=SECONDS")
         }
-        guard let seconds = Double(advance[1]), seconds.isFinite, seconds >= 0,
-              seconds * 1000 <= Double(OffsetClock.maximumOffsetMillis - clock.offsetMillis) else {
+        guard let seconds = Double(advance[1]), clock.canAdvance(bySeconds: seconds) else {
             throw AdminError(message: "advance must be a non-negative number of seconds within 10,000 years, not \"\(advance[1])\"")
         }
-        try clock.advance(byMillis: Int64((seconds * 1000).rounded()))
+        try clock.advance(bySeconds: seconds)
         clockMoved()
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import FrontDoors
 import HTTPTypes
 import KeyService
+import LockstepCrypto
 import NIOCore
 import S3API
 import Store
@@ -83,7 +84,7 @@ public struct ConsoleFrontDoor: FrontDoor {
         }
         if request.method == .post {
             let form = await ConsoleForm.read(request)
-            guard let token = form["csrf"], ConsoleResponses.constantTimeEqual(token, session.csrfToken) else {
+            guard let token = form["csrf"], constantTimeEquals(token.utf8, session.csrfToken.utf8) else {
                 return ConsoleResponses.page(status: .forbidden, title: "Refused", session: session,
                                              body: "<p class=\"error\">This form was not sent by this console session (missing or wrong CSRF token); nothing was changed.</p>")
             }

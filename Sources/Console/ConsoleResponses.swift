@@ -70,12 +70,6 @@ enum ConsoleResponses {
         return response
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-
     static func time(_ millis: Int64) -> String { ISO8601Date.format(millis) }
 }
 

@@ -1,3 +1,5 @@
+import SigV4
+
 /// HTML text: every value placed in a page goes through `escape`, since object keys, state contents, lock holders and
 /// request paths are all untrusted input.
 enum HTML {
@@ -18,24 +20,10 @@ enum HTML {
     }
 
     /// A path segment or query value for a link (everything but unreserved characters percent-encoded).
-    static func urlComponent(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
-            }
-        }
-        return out
-    }
+    static func urlComponent(_ text: String) -> String { sigV4URIEncode(text, encodeSlash: true) }
 
-    /// A key as a path: each `/`-separated segment encoded, the slashes kept.
-    static func keyPath(_ key: String) -> String {
-        key.split(separator: "/", omittingEmptySubsequences: false).map { urlComponent(String($0)) }.joined(separator: "/")
-    }
+    /// A key as a path: encoded as a segment is, the slashes kept.
+    static func keyPath(_ key: String) -> String { sigV4URIEncode(key, encodeSlash: false) }
 
     static func bytes(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]

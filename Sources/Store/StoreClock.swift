@@ -16,6 +16,31 @@ public protocol AdvanceableClock: StoreClock {
     func advance(byMillis millis: Int64) throws
 }
 
+extension AdvanceableClock {
+    /// Whether the clock can move `seconds` forward: a finite, non-negative amount within the clock's range.
+    public func canAdvance(bySeconds seconds: Double) -> Bool {
+        seconds.isFinite && seconds >= 0 && seconds * 1000 <= Double(OffsetClock.maximumOffsetMillis - offsetMillis)
+    }
+
+    /// Moves the clock forward by `seconds` (fractions allowed, to the millisecond); check `canAdvance` first.
+    public func advance(bySeconds seconds: Double) throws {
+        try advance(byMillis: Int64((seconds * 1000).rounded()))
+    }
+}
+
+/// How long to move the store clock, as people write it: `30d` → 2592000 seconds; `1.5h`, `90m`, `45s`, `45`.
+/// Every way to move the clock (the CLI, the console) reads durations here.
+public func clockDurationSeconds(_ text: String) -> Double? {
+    let units: [Character: Double] = ["d": 86_400, "h": 3600, "m": 60, "s": 1]
+    var number = Substring(text), unit = 1.0
+    if let last = text.last, let scale = units[last] {
+        number = text.dropLast()
+        unit = scale
+    }
+    guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
+    return value * unit
+}
+
 public struct WallClock: StoreClock {
     public init() {}
     public func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }

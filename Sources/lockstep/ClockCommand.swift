@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 
 /// `lockstep clock show|advance DURATION`: the store clock of a running server.
 struct Clock: AsyncParsableCommand {
@@ -22,27 +23,15 @@ struct Clock: AsyncParsableCommand {
         @OptionGroup var server: ServerOptions
 
         func validate() throws {
-            guard Clock.seconds(duration) != nil else {
+            guard clockDurationSeconds(duration) != nil else {
                 throw ValidationError("the duration must be a non-negative number with d, h, m or s (e.g. 30d), not \"\(duration)\"")
             }
         }
 
         func run() async throws {
-            let seconds = Clock.seconds(duration) ?? 0
+            let seconds = clockDurationSeconds(duration) ?? 0
             Clock.print(try await server.client().call("POST", "/_lockstep/clock", query: "advance=\(seconds)"))
         }
-    }
-
-    /// `30d` → 2592000; `1.5h`, `90m`, `45s`, `45`.
-    static func seconds(_ text: String) -> Double? {
-        let units: [Character: Double] = ["d": 86_400, "h": 3600, "m": 60, "s": 1]
-        var number = Substring(text), unit = 1.0
-        if let last = text.last, let scale = units[last] {
-            number = text.dropLast()
-            unit = scale
-        }
-        guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
-        return value * unit
     }
 
     static func print(_ clock: [String: Any]) {

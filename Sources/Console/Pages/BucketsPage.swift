@@ -42,11 +42,11 @@ struct BucketsPage {
     }
 
     static func describe(_ encryption: BucketEncryption) -> String {
+        let name = BucketPage.describe(encryption.algorithm)
         switch encryption.algorithm {
-        case .sseS3: return "SSE-S3"
-        case .sseKMS: return "SSE-KMS" + (encryption.kmsMasterKeyId.map { " (\($0))" } ?? " (aws/s3)")
-        case .sseKMSDSSE: return "DSSE-KMS" + (encryption.kmsMasterKeyId.map { " (\($0))" } ?? "")
-        default: return encryption.algorithm.rawValue
+        case .sseKMS: return name + (encryption.kmsMasterKeyId.map { " (\($0))" } ?? " (aws/s3)")
+        case .sseKMSDSSE: return name + (encryption.kmsMasterKeyId.map { " (\($0))" } ?? "")
+        default: return name
         }
     }
 

@@ -154,25 +154,16 @@ struct ClockPage {
         return value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
-    /// `30d`, `12h`, `15m`, `90s` or plain seconds; fractions allowed; never backwards.
+    /// The store's duration syntax (`clockDurationSeconds`), as typed into a form: surrounding spaces and capitals allowed.
     static func parseDuration(_ text: String) -> Double? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [Character: Double] = ["d": 86400, "h": 3600, "m": 60, "s": 1]
-        var number = Substring(trimmed), factor = 1.0
-        if let last = trimmed.last, let unit = units[last] {
-            number = trimmed.dropLast()
-            factor = unit
-        }
-        guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
-        return value * factor
+        clockDurationSeconds(text.trimmingCharacters(in: .whitespaces).lowercased())
     }
 
     func advance(_ form: QueryParameters) async -> APIResponse {
         let outcome: Notice
-        if let seconds = form["advance"].flatMap(Self.parseDuration),
-           seconds * 1000 <= Double(OffsetClock.maximumOffsetMillis - console.clock.offsetMillis) {
+        if let seconds = form["advance"].flatMap(Self.parseDuration), console.clock.canAdvance(bySeconds: seconds) {
             do {
-                try console.clock.advance(byMillis: Int64((seconds * 1000).rounded()))
+                try console.clock.advance(bySeconds: seconds)
                 console.clockMoved()
                 outcome = Notice(code: "advanced", detail: Self.seconds(seconds))
             } catch {

@@ -127,7 +127,8 @@ struct StatePage {
         return String(text[start.upperBound..<end.lowerBound])
     }
 
-    func lock() async -> Lock {
+    /// The `.tflock` object and, with `dynamoDB`, Terraform's DynamoDB lock item for this state.
+    func lock(dynamoDB: Bool = true) async -> Lock {
         var lock = Lock(held: false)
         let response = await console.request(.get, s3Path(bucket, key + ".tflock"), session: session, limit: 64 << 10)
         if response.status == 404, Self.errorCode(response.body) == "NoSuchKey" {
@@ -143,7 +144,7 @@ struct StatePage {
                 lock.ageSeconds = max(0, (ConsoleSessions.nowMillis() - millis) / 1000)
             }
         }
-        if let (table, info) = await dynamoDBLock() {
+        if dynamoDB, let (table, info) = await dynamoDBLock() {
             lock.dynamoDBTable = table
             lock.dynamoDBInfo = info
         }
@@ -330,7 +331,7 @@ struct StatePage {
         case "restore":
             guard let versionId = form["versionId"], !versionId.isEmpty else { return done(.init(code: "no-version")) }
             // A restore under a held lock — or a lock the user cannot see — would race the run holding it.
-            let current = await lock()
+            let current = await lock(dynamoDB: false)
             if current.held || current.unknown != nil { return done(.init(code: "locked")) }
             let source = s3Path(bucket, key) + "?versionId=" + HTML.urlComponent(versionId)
             let response = await console.request(.put, s3Path(bucket, key), session: session, headers: [("x-amz-copy-source", source)])
